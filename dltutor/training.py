@@ -1,0 +1,467 @@
+"""A compiled training loop for tiny data, and many small networks trained at once.
+
+On a few thousand examples, ``model.fit`` spends most of its time in per-step Python and
+``tf.data`` overhead. :func:`train` compiles one whole epoch (every batch step and the
+validation pass) into a single ``tf.function`` and calls it once per epoch, so per-epoch
+callbacks (live plots, gradient logging, early stopping) still run in Python between epochs.
+
+:func:`train_many` trains ``n`` independent MLPs as one batched model (weights stacked along a
+leading axis, ``tf.einsum``), for seed and learning-rate grids.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+import weakref
+
+import numpy as np
+
+from dltutor._backend import keras, tf
+from dltutor._checks import check_choice, check_float, check_int
+
+__all__ = ["History", "TrainResult", "StopTraining", "train", "ManyResult", "train_many"]
+
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+
+
+class StopTraining(Exception):
+    """Raise from a callback to end training cleanly; the history so far is kept."""
+
+
+class History:
+    """Per-epoch metrics with Keras' names: ``history.history["val_accuracy"]``, ``history.epoch``."""
+
+    def __init__(self):
+        self.history = {}
+        self.epoch = []
+
+    def append(self, epoch, logs):
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+
+    def __getitem__(self, key):
+        return self.history[key]
+
+    def __len__(self):
+        return len(self.epoch)
+
+    def __repr__(self):
+        return f"History({len(self)} epochs: {', '.join(self.history)})"
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainResult:
+    """What :func:`train` returns.
+
+    Attributes
+    ----------
+    model : keras.Model
+        The trained model (trained in place).
+    history : History
+        ``history.history`` maps ``loss``, ``accuracy`` (and ``val_loss``, ``val_accuracy``) to
+        one float per completed epoch.
+    stop_reason : str or None
+        ``None`` (ran all epochs), ``"stopped"`` (stop requested), ``"early_stopping"`` (a
+        callback set ``model.stop_training``) or ``"nan"`` (the loss became non-finite).
+    seconds : float
+        Wall time, first trace included.
+    grad_norms : numpy.ndarray or None
+        With ``log_gradients=True``: ``(epochs_run, n_layers)`` gradient L2 norm of each Dense
+        kernel, measured on the epoch's first batch.
+    """
+
+    model: object
+    history: History
+    stop_reason: str | None
+    seconds: float
+    grad_norms: np.ndarray | None = None
+
+    @property
+    def epochs_run(self):
+        return len(self.history)
+
+    @property
+    def diverged(self):
+        return self.stop_reason == "nan"
+
+    def final(self, key):
+        """Last value of a metric, e.g. ``result.final("val_accuracy")``."""
+        return self.history.history[key][-1]
+
+    @property
+    def message(self):
+        """A one-line, student-facing account of how training ended."""
+        n = self.epochs_run
+        if self.stop_reason == "nan":
+            return (f"Training diverged: the loss became NaN/inf at epoch {n}. Lower the learning "
+                    "rate, use a smaller initialization, or clip gradients (clipnorm=1.0).")
+        if self.stop_reason == "stopped":
+            return f"Stopped after {n} epochs; the history so far is kept."
+        if self.stop_reason == "early_stopping":
+            return f"Early stopping ended training after {n} epochs."
+        return f"Trained {n} epochs in {self.seconds:.1f} s."
+
+
+def _as_arrays(X, y, n_features=None):
+    X = np.asarray(X, dtype="float32")
+    y = np.asarray(y)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}.")
+    if y.shape != (len(X),):
+        raise ValueError(f"y must have one label per row of X: X has {len(X)} rows, y has shape {y.shape}.")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"X has {X.shape[1]} features but the model expects {n_features}.")
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinite values; clean or impute them first.")
+    return X, y.astype("int32")
+
+
+def _make_optimizer(optimizer, learning_rate, clipnorm):
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        return optimizer
+    check_choice("optimizer", optimizer, OPTIMIZERS)
+    learning_rate = check_float("learning_rate", learning_rate, low=0.0, high=100.0, low_open=True)
+    kwargs = {"learning_rate": learning_rate}
+    if clipnorm is not None:
+        kwargs["clipnorm"] = check_float("clipnorm", clipnorm, low=0.0, low_open=True)
+    return {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
+            "rmsprop": keras.optimizers.RMSprop}[optimizer](**kwargs)
+
+
+def _wrap_callbacks(callbacks):
+    wrapped = []
+    for cb in callbacks or ():
+        if isinstance(cb, keras.callbacks.Callback):
+            wrapped.append(cb)
+        elif callable(cb):
+            wrapped.append(keras.callbacks.LambdaCallback(on_epoch_end=cb))
+        else:
+            raise TypeError(f"callbacks must be keras callbacks or functions f(epoch, logs), got {cb!r}.")
+    return wrapped
+
+
+def _build_epoch_fn(model, optimizer, loss_fn, *, n, batch_size, has_val, log_gradients):
+    """One compiled epoch: shuffle, every batch step, then the validation pass."""
+    steps = -(-n // batch_size)
+    kernels = [v for v in model.trainable_variables if "kernel" in v.path] if log_gradients else []
+    trainable = model.trainable_variables
+
+    def step(xb, yb):
+        with tf.GradientTape() as tape:
+            logits = model(xb, training=True)
+            loss = loss_fn(yb, logits)
+            if model.losses:
+                loss = loss + tf.add_n(model.losses)
+        grads = tape.gradient(loss, trainable)
+        optimizer.apply(grads, trainable)
+        correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), yb), tf.float32))
+        return loss, correct, grads
+
+    @tf.function(reduce_retracing=True)
+    def run_epoch(X, y, Xv, yv, seed):
+        perm = tf.argsort(tf.random.stateless_uniform([n], seed=seed))
+        total_loss = tf.constant(0.0)
+        total_correct = tf.constant(0.0)
+        norms = tf.zeros([len(kernels)])
+        # A few steps are unrolled (cheaper to trace); many run in a tf.while_loop.
+        for i in (range(steps) if steps <= 4 else tf.range(steps)):
+            idx = perm[i * batch_size: min((i + 1) * batch_size, n)] if steps <= 4 else \
+                perm[i * batch_size: tf.minimum((i + 1) * batch_size, n)]
+            xb, yb = tf.gather(X, idx), tf.gather(y, idx)
+            loss, correct, grads = step(xb, yb)
+            if kernels:
+                kgrads = [g for g, v in zip(grads, trainable) if "kernel" in v.path]
+                first = tf.stack([tf.norm(g) for g in kgrads])
+                norms = first if steps <= 4 and i == 0 else \
+                    tf.cond(tf.equal(i, 0), lambda: first, lambda: norms)  # noqa: B023
+            total_loss += loss * tf.cast(tf.shape(idx)[0], tf.float32)
+            total_correct += correct
+        logs = {"loss": total_loss / n, "accuracy": total_correct / n}
+        if has_val:
+            logits = model(Xv, training=False)
+            logs["val_loss"] = loss_fn(yv, logits)
+            logs["val_accuracy"] = tf.reduce_mean(
+                tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), yv), tf.float32))
+        return logs, norms
+
+    return run_epoch
+
+
+# model -> {settings: (optimizer, compiled epoch)}. Training the same model again with the same
+# settings reuses both (and so continues from the optimizer's state, as model.fit does) instead
+# of tracing again; the entry goes away with the model.
+_COMPILED = weakref.WeakKeyDictionary()
+
+
+def _compiled_epoch(model, optimizer, learning_rate, clipnorm, **shape):
+    given = isinstance(optimizer, keras.optimizers.Optimizer)
+    key = (id(optimizer) if given else optimizer, clipnorm, tuple(sorted(shape.items())))
+    per_model = _COMPILED.setdefault(model, {})
+    if key in per_model:
+        opt, fn = per_model[key]
+        if not given:
+            opt.learning_rate = check_float("learning_rate", learning_rate, low=0.0, high=100.0,
+                                            low_open=True)
+        return fn
+    opt = _make_optimizer(optimizer, learning_rate, clipnorm)
+    opt.build(model.trainable_variables)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    fn = _build_epoch_fn(model, opt, loss_fn, **shape)
+    per_model[key] = (opt, fn)
+    return fn
+
+
+def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimizer="adam",
+          validation_data=None, callbacks=(), clipnorm=None, seed=0, stop=None,
+          log_gradients=False):
+    """Train a Keras classifier (logits out) with a compiled epoch loop.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Maps ``(batch, n_features)`` to logits ``(batch, n_classes)``; trained in place.
+    X : array ``(n_samples, n_features)``
+    y : array ``(n_samples,)`` of integer class labels
+    epochs : int, default 20
+        0 returns at once with an empty history.
+    batch_size : int, optional
+        Default: the whole training set in one batch (tiny data trains fastest that way).
+    learning_rate : float, default 0.01
+    optimizer : {"adam", "sgd", "rmsprop"} or keras.optimizers.Optimizer
+    validation_data : tuple ``(X_val, y_val)``, optional
+    callbacks : list
+        Keras callbacks (``keras.callbacks.EarlyStopping(restore_best_weights=True)`` works) or
+        functions ``f(epoch, logs)``, called after every epoch. Raise :class:`StopTraining` to
+        end training early and keep the history.
+    clipnorm : float, optional
+        Clip each gradient to this L2 norm (the fix for exploding gradients).
+    seed : int, default 0
+        Seeds the per-epoch shuffling. Seed the model's initial weights when building it
+        (``build_mlp(seed=...)`` or :func:`dltutor.env.seed_everything`).
+    stop : threading.Event, optional
+        Set it (from a Stop button) to end training after the current epoch.
+    log_gradients : bool
+        Record each Dense kernel's gradient norm per epoch in ``result.grad_norms``.
+
+    Returns
+    -------
+    TrainResult
+        A non-finite loss does not raise: training stops, ``result.diverged`` is True and
+        ``result.message`` says what to do.
+
+    Examples
+    --------
+    >>> from dltutor.data import load_digits
+    >>> from dltutor.models import build_mlp
+    >>> data = load_digits()
+    >>> result = train(build_mlp(64, 10), data.X_train, data.y_train, epochs=5,
+    ...                validation_data=(data.X_test, data.y_test))
+    >>> sorted(result.history.history)
+    ['accuracy', 'loss', 'val_accuracy', 'val_loss']
+    """
+    start = time.perf_counter()
+    epochs = check_int("epochs", epochs, low=0, high=1_000_000)
+    seed = check_int("seed", seed, low=0)
+    X, y = _as_arrays(X, y, model.input_shape[-1])
+    n = len(X)
+    batch_size = n if batch_size is None else check_int("batch_size", batch_size, low=1)
+    batch_size = min(batch_size, n)
+    has_val = validation_data is not None
+    if has_val:
+        Xv, yv = _as_arrays(*validation_data, model.input_shape[-1])
+    else:
+        Xv, yv = X[:1], y[:1]
+    run_epoch = _compiled_epoch(model, optimizer, learning_rate, clipnorm, n=n,
+                                batch_size=batch_size, has_val=has_val,
+                                log_gradients=log_gradients)
+    callbacks = _wrap_callbacks(callbacks)
+    history = History()
+    norms = []
+    for cb in callbacks:
+        cb.set_model(model)
+    model.stop_training = False
+    for cb in callbacks:
+        cb.on_train_begin()
+    Xt, yt, Xvt, yvt = (tf.constant(a) for a in (X, y, Xv, yv))
+    reason = None
+    for epoch in range(epochs):
+        if stop is not None and stop.is_set():
+            reason = "stopped"
+            break
+        logs, grad_norms = run_epoch(Xt, yt, Xvt, yvt, tf.constant([seed, epoch], tf.int64))
+        logs = {k: float(v) for k, v in logs.items()}
+        history.append(epoch, logs)
+        if log_gradients:
+            norms.append(grad_norms.numpy())
+        if not np.isfinite(logs["loss"]):
+            reason = "nan"
+            break
+        try:
+            for cb in callbacks:
+                cb.on_epoch_end(epoch, dict(logs))
+        except StopTraining:
+            reason = "stopped"
+            break
+        if model.stop_training:
+            reason = "early_stopping"
+            break
+    for cb in callbacks:
+        cb.on_train_end()
+    return TrainResult(model, history, reason, time.perf_counter() - start,
+                       np.array(norms) if log_gradients else None)
+
+
+# --- many small MLPs at once -----------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class ManyResult:
+    """What :func:`train_many` returns: one row per model.
+
+    ``history[key]`` is an array ``(n_models, epochs)`` for ``loss``, ``accuracy`` and, with
+    validation data, ``val_loss`` and ``val_accuracy``.
+    """
+
+    seeds: np.ndarray
+    learning_rates: np.ndarray
+    history: dict
+    seconds: float
+
+    @property
+    def n_models(self):
+        return len(self.seeds)
+
+    def final(self, key):
+        """``(n_models,)`` last-epoch values of a metric."""
+        return self.history[key][:, -1]
+
+
+def _glorot(rng, fan_in, fan_out):
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out))
+
+
+def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
+               activation="relu", epochs=20, batch_size=None, optimizer="adam",
+               validation_data=None):
+    """Train one independent MLP per (seed, learning rate) pair as a single batched model.
+
+    Model ``m`` has its own initial weights and its own shuffling, both drawn from ``seeds[m]``,
+    and its own learning rate; its numbers do not depend on which other models share the batch.
+
+    Parameters
+    ----------
+    X : array ``(n_samples, n_features)``
+    y : array ``(n_samples,)``
+    seeds : sequence of int
+        One per model.
+    learning_rates : float or sequence of float
+        One for all models, or one per model (same length as ``seeds``).
+    hidden : tuple of int, default (64,)
+        Hidden layer widths.
+    activation : {"relu", "tanh", "sigmoid"}
+    epochs, batch_size : int
+    optimizer : {"adam", "sgd"}
+    validation_data : tuple ``(X_val, y_val)``, optional
+
+    Returns
+    -------
+    ManyResult
+        ``result.history["val_accuracy"]`` has shape ``(n_models, epochs)``.
+    """
+    start = time.perf_counter()
+    X, y = _as_arrays(X, y)
+    seeds = np.asarray([check_int("seed", s, low=0) for s in seeds], dtype=np.int64)
+    m = len(seeds)
+    if m == 0:
+        raise ValueError("seeds must name at least one model.")
+    lrs = np.broadcast_to(np.asarray(learning_rates, dtype="float32"), (m,)).copy() \
+        if np.ndim(learning_rates) == 0 or len(learning_rates) == m else None
+    if lrs is None:
+        raise ValueError(f"learning_rates must be one number or one per seed ({m}), "
+                         f"got {len(learning_rates)}.")
+    for lr in lrs:
+        check_float("learning_rate", float(lr), low=0.0, high=100.0, low_open=True)
+    epochs = check_int("epochs", epochs, low=0, high=1_000_000)
+    check_choice("optimizer", optimizer, ("adam", "sgd"))
+    act = {"relu": tf.nn.relu, "tanh": tf.tanh, "sigmoid": tf.sigmoid}[
+        check_choice("activation", activation, ("relu", "tanh", "sigmoid"))]
+    n, d = X.shape
+    n_classes = int(y.max()) + 1
+    batch_size = n if batch_size is None else min(check_int("batch_size", batch_size, low=1), n)
+    sizes = [d, *hidden, n_classes]
+
+    weights = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        w = np.stack([_glorot(np.random.default_rng([int(s), len(weights)]), fan_in, fan_out)
+                      for s in seeds])
+        weights.append(tf.Variable(w.astype("float32")))
+        weights.append(tf.Variable(np.zeros((m, 1, fan_out), "float32")))
+    slots = [(tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v))) for v in weights]
+    lr = tf.constant(lrs.reshape(m, 1, 1))
+    t = tf.Variable(0.0)
+
+    def forward(xb):  # xb (m, b, d) -> logits (m, b, n_classes)
+        h = xb
+        for i in range(0, len(weights), 2):
+            h = tf.einsum("mbi,mio->mbo", h, weights[i]) + weights[i + 1]
+            if i < len(weights) - 2:
+                h = act(h)
+        return h
+
+    def per_model_loss(logits, yb):  # -> (m,)
+        ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=yb, logits=logits)
+        return tf.reduce_mean(ce, axis=1)
+
+    def accuracy(logits, yb):
+        return tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), yb), tf.float32), axis=1)
+
+    steps = -(-n // batch_size)
+
+    @tf.function
+    def run_epoch(Xt, yt, Xv, yv, epoch):
+        perms = tf.stack([tf.random.experimental.stateless_shuffle(
+            tf.range(n), seed=tf.stack([tf.constant(int(s), tf.int64), epoch])) for s in seeds])
+        total_loss = tf.zeros([m])
+        total_acc = tf.zeros([m])
+        for i in tf.range(steps):
+            idx = perms[:, i * batch_size: tf.minimum((i + 1) * batch_size, n)]  # (m, b)
+            xb, yb = tf.gather(Xt, idx), tf.gather(yt, idx)
+            with tf.GradientTape() as tape:
+                logits = forward(xb)
+                losses = per_model_loss(logits, yb)
+                total = tf.reduce_sum(losses)  # models are independent: d total / d w_m = d loss_m / d w_m
+            grads = tape.gradient(total, weights)
+            t.assign_add(1.0)
+            for v, g, (m1, m2) in zip(weights, grads, slots):
+                rate = lr if len(v.shape) == 3 else lr[:, :, 0]
+                if optimizer == "sgd":
+                    v.assign_sub(rate * g)
+                    continue
+                m1.assign(0.9 * m1 + 0.1 * g)
+                m2.assign(0.999 * m2 + 0.001 * tf.square(g))
+                mhat = m1 / (1.0 - tf.pow(0.9, t))
+                vhat = m2 / (1.0 - tf.pow(0.999, t))
+                v.assign_sub(rate * mhat / (tf.sqrt(vhat) + 1e-7))
+            b = tf.cast(tf.shape(idx)[1], tf.float32)
+            total_loss += losses * b
+            total_acc += accuracy(logits, yb) * b
+        out = {"loss": total_loss / n, "accuracy": total_acc / n}
+        if Xv is not None:
+            logits = forward(tf.broadcast_to(Xv, [m, *Xv.shape]))
+            yvm = tf.broadcast_to(yv, [m, yv.shape[0]])
+            out["val_loss"] = per_model_loss(logits, yvm)
+            out["val_accuracy"] = accuracy(logits, yvm)
+        return out
+
+    Xv = yv = None
+    if validation_data is not None:
+        Xv, yv = (tf.constant(a) for a in _as_arrays(*validation_data, d))
+    Xt, yt = tf.constant(X), tf.constant(y)
+    rows = []
+    for epoch in range(epochs):
+        rows.append({k: v.numpy() for k, v in run_epoch(Xt, yt, Xv, yv, tf.constant(epoch, tf.int64)).items()})
+    keys = rows[0].keys() if rows else ("loss", "accuracy")
+    history = {k: (np.stack([r[k] for r in rows], axis=1) if rows else np.zeros((m, 0)))
+               for k in keys}
+    return ManyResult(seeds, lrs, history, time.perf_counter() - start)
