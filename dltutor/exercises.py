@@ -1,0 +1,201 @@
+"""Exercises with ``check()``, ``hint()`` and ``solution()``, as in Kaggle Learn.
+
+In a notebook::
+
+    from dltutor.exercises import lesson
+    ex = lesson("00")
+    model = ...            # the student's answer
+    ex.q1.check()          # reads `model` from the notebook, or ex.q1.check(model=model)
+    ex.q1.hint()
+    ex.q1.solution()
+
+Checkers test a *property* (accuracy reached, gap closed), tolerant to seed noise, and never
+raise on a wrong answer: they say what is wrong and what to try. Solutions in the notebooks sit
+between nbgrader's ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers.
+"""
+from __future__ import annotations
+
+import dataclasses
+import html
+import inspect
+
+__all__ = ["Exercise", "ExerciseSet", "CheckResult", "Incorrect", "lesson"]
+
+_MISSING = object()
+
+
+class Incorrect(Exception):
+    """Raised by a checker function to say what is wrong with an answer."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """The outcome of ``check()``: truthy when correct; shows as a coloured line in notebooks."""
+
+    exercise: str
+    passed: bool
+    message: str
+
+    def __bool__(self):
+        return self.passed
+
+    def __str__(self):
+        mark = "Correct" if self.passed else "Not yet"
+        return f"{mark} ({self.exercise}): {self.message}"
+
+    def _repr_html_(self):
+        colour, mark = ("#029e73", "&#10004; Correct") if self.passed else ("#d55e00", "&#10008; Not yet")
+        return (f"<div style='border-left:4px solid {colour};padding:4px 10px'>"
+                f"<b style='color:{colour}'>{mark}</b> ({self.exercise}): {html.escape(self.message)}</div>")
+
+
+class Exercise:
+    """One question.
+
+    Parameters
+    ----------
+    name : str
+        "q1", shown in messages.
+    prompt : str
+        What to do, in one or two sentences.
+    names : tuple of str
+        The notebook variables the checker takes (looked up in the caller's namespace when
+        ``check()`` gets no arguments).
+    checker : callable
+        ``checker(**answers) -> str`` returns a success message or raises :class:`Incorrect`.
+    hint : str
+    solution : str
+        Code, shown by ``solution()``.
+    """
+
+    def __init__(self, name, prompt, *, names, checker, hint, solution):
+        self.name, self.prompt, self.names = name, prompt, tuple(names)
+        self._checker, self._hint, self._solution = checker, hint, solution
+
+    def check(self, *args, **answers):
+        """Check the answer; returns a :class:`CheckResult` (never raises on a wrong answer)."""
+        if args:
+            if len(args) > len(self.names):
+                raise TypeError(f"{self.name}.check() takes {len(self.names)} answer(s): {', '.join(self.names)}.")
+            answers.update(zip(self.names, args))
+        if not answers:
+            caller = inspect.currentframe().f_back.f_globals
+            answers = {n: caller.get(n, _MISSING) for n in self.names}
+        missing = [n for n in self.names if answers.get(n, _MISSING) is _MISSING]
+        if missing:
+            return CheckResult(self.name, False, f"define {', '.join(missing)} first, then run check() again.")
+        placeholder = [n for n in self.names if answers[n] is None or answers[n] is Ellipsis]
+        if placeholder:
+            return CheckResult(self.name, False, f"replace the placeholder in {', '.join(placeholder)} "
+                                                 "with your answer.")
+        try:
+            message = self._checker(**{n: answers[n] for n in self.names})
+        except Incorrect as exc:
+            return CheckResult(self.name, False, f"{exc} Try {self.name}.hint() if stuck.")
+        except Exception as exc:  # noqa: BLE001 - a broken answer is a wrong answer, said kindly
+            return CheckResult(self.name, False, f"running your answer raised {type(exc).__name__}: {exc}")
+        return CheckResult(self.name, True, message or "well done.")
+
+    def hint(self):
+        return _Note(f"Hint ({self.name})", self._hint)
+
+    def solution(self):
+        return _Note(f"Solution ({self.name})", self._solution, code=True)
+
+    def __repr__(self):
+        return f"{self.name}: {self.prompt}"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Note:
+    title: str
+    text: str
+    code: bool = False
+
+    def __str__(self):
+        return f"{self.title}:\n{self.text}"
+
+    def _repr_html_(self):
+        body = f"<pre>{html.escape(self.text)}</pre>" if self.code else html.escape(self.text)
+        return f"<div style='border-left:4px solid #0173b2;padding:4px 10px'><b>{self.title}</b><br>{body}</div>"
+
+
+class ExerciseSet:
+    """The exercises of one lesson, as attributes ``q1``, ``q2``, ..."""
+
+    def __init__(self, title, exercises):
+        self.title = title
+        self._exercises = {ex.name: ex for ex in exercises}
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["_exercises"][name]
+        except KeyError:
+            raise AttributeError(f"No exercise {name!r}; this set has {', '.join(self._exercises)}.") from None
+
+    def __iter__(self):
+        return iter(self._exercises.values())
+
+    def __repr__(self):
+        return "\n".join([self.title, *(f"  {ex!r}" for ex in self)])
+
+
+# --- lesson 00 ---------------------------------------------------------------------------------
+
+def _check_circle_model(model):
+    from dltutor._backend import keras  # noqa: PLC0415
+    from dltutor.data import make_circles  # noqa: PLC0415
+    from dltutor.training import train  # noqa: PLC0415
+
+    if not isinstance(model, keras.Model):
+        raise Incorrect(f"`model` should be a keras model (keras.Sequential([...])), not {type(model).__name__}.")
+    if model.inputs and model.input_shape[-1] != 2:
+        raise Incorrect(f"the input must have 2 features (x and y), yours has {model.input_shape[-1]}: "
+                        "start with keras.Input((2,)).")
+    if model.output_shape[-1] != 2:
+        raise Incorrect(f"the last layer needs 2 units (one logit per class), yours has {model.output_shape[-1]}.")
+    fresh = keras.models.clone_model(model)  # the student's architecture, fresh weights
+    data = make_circles(300, noise=0.1, seed=1)
+    accuracies = []
+    for seed in (0, 1):
+        keras.utils.set_random_seed(seed)
+        candidate = keras.models.clone_model(fresh)
+        result = train(candidate, data.X_train, data.y_train, epochs=300, learning_rate=0.03,
+                       validation_data=(data.X_test, data.y_test), seed=seed)
+        accuracies.append(result.final("val_accuracy"))
+    best = max(accuracies)
+    if best < 0.9:
+        raise Incorrect(f"trained for 300 epochs your model reached {best:.0%} test accuracy on the "
+                        "circles; it needs 90%. A straight line cannot separate a ring from its centre.")
+    return f"your model separates the circles: {best:.0%} test accuracy after 300 epochs."
+
+
+def _lesson_00():
+    return ExerciseSet("Lesson 00 — warm-up", [
+        Exercise(
+            "q1",
+            "Write `model`, a keras.Sequential for 2 input features and 2 output logits, that "
+            "reaches at least 90% test accuracy on the circles data set.",
+            names=("model",),
+            checker=_check_circle_model,
+            hint="A model with no hidden layer draws a straight boundary, and no straight line "
+                 "separates a ring from its centre. Add one hidden Dense layer with a few units "
+                 "and a non-linear activation (tanh or relu) before the 2-unit output layer.",
+            solution="model = keras.Sequential([\n"
+                     "    keras.Input((2,)),\n"
+                     "    keras.layers.Dense(8, activation=\"tanh\"),\n"
+                     "    keras.layers.Dense(2),   # logits: no activation\n"
+                     "])",
+        ),
+    ])
+
+
+_LESSONS = {"00": _lesson_00}
+
+
+def lesson(number):
+    """The exercise set of a lesson: ``ex = lesson("00")``."""
+    from dltutor._checks import check_choice  # noqa: PLC0415
+
+    check_choice("lesson", str(number), tuple(_LESSONS))
+    return _LESSONS[str(number)]()

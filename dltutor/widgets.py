@@ -1,0 +1,264 @@
+"""The live widget kit: a flicker-free live figure and the Explorer base class.
+
+Only core ipywidgets are used (``Image``, ``HTML``, sliders, buttons), so everything works in
+JupyterLab, Colab (ipywidgets 7.7), VS Code and Binder without extensions.
+
+An Explorer has three parts, so it can be tested without a browser:
+
+* ``controls``: a dict of labelled widgets; changing one re-runs the explorer;
+* ``update(**params)``: sets controls and runs synchronously (what tests and cells call);
+* ``run(params, stop, report)``: the subclass's work, returns a result and draws into ``figure``.
+
+Training runs in a background thread when started from the page (a slider or the Train
+button), so the Stop button is heard while it trains; ``update`` waits for it.
+"""
+from __future__ import annotations
+
+import html
+import threading
+import time
+import traceback
+
+import ipywidgets as W
+
+from dltutor.plots import figure_to_png
+
+__all__ = ["LiveFigure", "Explorer", "error_html"]
+
+
+class LiveFigure:
+    """A matplotlib figure shown through an ``ipywidgets.Image``, redrawn at a bounded rate.
+
+    ``draw()`` renders to PNG and swaps the image bytes, so the page never blanks (no flicker)
+    and redraws are limited to ``max_fps`` a second; ``draw(force=True)`` always renders.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    max_fps : float, default 5
+    """
+
+    def __init__(self, fig, *, max_fps=5.0):
+        self.fig = fig
+        self.max_fps = max_fps
+        self.image = W.Image(format="png", layout=W.Layout(max_width="100%", height="auto"))
+        self.n_draws = 0
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def draw(self, *, force=False):
+        """Render now if forced or if the last render is older than ``1 / max_fps`` seconds.
+
+        Returns True if it rendered.
+        """
+        now = time.perf_counter()
+        if not force and now - self._last < 1.0 / self.max_fps:
+            return False
+        with self._lock:
+            png = figure_to_png(self.fig)
+            self.image.value = png
+            self.n_draws += 1
+            self._last = time.perf_counter()
+        return True
+
+    @property
+    def png(self):
+        return bytes(self.image.value)
+
+
+def error_html(exc):
+    """The message a student sees in the widget when something went wrong."""
+    if isinstance(exc, (ValueError, TypeError)):
+        body = html.escape(str(exc))
+        detail = ""
+    else:
+        body = html.escape(f"{type(exc).__name__}: {exc}")
+        tb = html.escape("".join(traceback.format_exception(exc))[-3000:])
+        detail = f"<details><summary>details</summary><pre style='font-size:11px'>{tb}</pre></details>"
+    return ("<div role='alert' style='border-left:4px solid #d55e00;background:#fff4ec;"
+            "padding:6px 10px;color:#222'>"
+            f"<b>&#9888; {body}</b><br><span style='font-size:12px'>Your notebook and its variables "
+            "are fine; change the setting and try again.</span>" + detail + "</div>")
+
+
+class Explorer:
+    """Base class of every lesson widget.
+
+    Subclasses call ``super().__init__(controls, figure=fig)`` with a dict of labelled widgets,
+    and implement ``run(params, stop, report)``. ``report(epoch, total, text)`` moves the
+    progress bar and redraws the live figure at a bounded rate; ``stop`` is a
+    ``threading.Event`` set by the Stop button.
+
+    Attributes
+    ----------
+    controls : dict of widgets, by parameter name
+    result : whatever ``run`` returned last (None before the first run or after an error)
+    error : the text of the last error, or None
+    widget : the ``ipywidgets.VBox`` shown in the notebook
+    """
+
+    title = ""
+    trains = True  # show Train / Stop buttons and a progress bar
+
+    def __init__(self, controls, *, figure, max_fps=5.0, summary=""):
+        self.controls = dict(controls)
+        self.live = LiveFigure(figure, max_fps=max_fps)
+        self.figure = figure
+        self.result = None
+        self.error = None
+        self.runs = 0
+        self._stop = threading.Event()
+        self._thread = None
+        self._holding = False
+        self._handle = None
+        self.status = W.HTML(value="")
+        self.summary = W.HTML(value=summary)
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="progress",
+                                      layout=W.Layout(width="260px"))
+        self.train_button = W.Button(description="Train", icon="play", button_style="success",
+                                     tooltip="Train again with the current settings")
+        self.stop_button = W.Button(description="Stop", icon="stop", button_style="warning",
+                                    tooltip="Stop after the current epoch; keeps the curves so far",
+                                    disabled=True)
+        self.train_button.on_click(lambda _: self._start(wait=False))
+        self.stop_button.on_click(lambda _: self.stop())
+        for ctrl in self.controls.values():
+            ctrl.observe(self._on_change, names="value")
+        buttons = [self.train_button, self.stop_button, self.progress] if self.trains else []
+        rows = [W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
+        rows += [W.HBox(list(self.controls.values())[i:i + 3]) for i in range(0, len(self.controls), 3)]
+        rows += [W.HBox(buttons), self.status, self.live.image, self.summary]
+        self.widget = W.VBox(rows)
+
+    # --- what subclasses implement ------------------------------------------------------------
+    def run(self, params, stop, report):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # --- public API -----------------------------------------------------------------------------
+    @property
+    def params(self):
+        """The current control values, by name."""
+        return {name: ctrl.value for name, ctrl in self.controls.items()}
+
+    def update(self, **params):
+        """Set controls (by name) and run synchronously; returns ``self.result``.
+
+        Unknown names raise a ValueError; a bad value is shown in the widget, as from the page.
+        """
+        unknown = set(params) - set(self.controls)
+        if unknown:
+            raise ValueError(f"Unknown control(s) {sorted(unknown)}; this explorer has "
+                             f"{sorted(self.controls)}.")
+        self._holding = True
+        try:
+            for name, value in params.items():
+                self.controls[name].value = value
+        finally:
+            self._holding = False
+        self._start(wait=True)
+        return self.result
+
+    def stop(self):
+        """Ask a running training to stop after its current epoch (the Stop button)."""
+        self._stop.set()
+
+    def wait(self, timeout=None):
+        """Block until a background run (from a click or slider) has finished."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.result
+
+    @property
+    def running(self):
+        return self._thread is not None and self._thread.is_alive()
+
+    def show(self):
+        """Display the widget, run once, and leave a static copy of the figure for viewers.
+
+        The output carries both the live widget and a PNG of the final figure: JupyterLab,
+        Colab and VS Code show the widget, static viewers (GitHub, nbviewer) show the PNG.
+        """
+        from IPython.display import display  # noqa: PLC0415
+
+        self._handle = display(self._mimebundle(), raw=True, display_id=True)
+        self.update()
+        if self._handle is not None:
+            self._handle.update(self._mimebundle(), raw=True)
+        return self
+
+    def _mimebundle(self):
+        bundle = self.widget._repr_mimebundle_() if hasattr(self.widget, "_repr_mimebundle_") else {}
+        if not bundle:  # ipywidgets 7 has _ipython_display_ instead
+            bundle = {"application/vnd.jupyter.widget-view+json": {
+                "version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}}
+        bundle = dict(bundle)
+        bundle["text/plain"] = self.describe()
+        if self.live.n_draws:
+            import base64  # noqa: PLC0415
+
+            bundle["image/png"] = base64.b64encode(self.live.png).decode()
+        return bundle
+
+    def describe(self):
+        """One line of text: what the figure shows now (also the accessible summary)."""
+        text = html.unescape(self.summary.value)
+        return f"{type(self).__name__}: {_strip_tags(text) or 'not run yet'}"
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self._mimebundle()
+
+    # --- machinery --------------------------------------------------------------------------------
+    def _on_change(self, change):
+        if not self._holding:
+            self._start(wait=False)
+
+    def _start(self, *, wait):
+        if self.running:
+            self._stop.set()
+            self._thread.join()
+        self._stop = threading.Event()
+        params = self.params
+        self._thread = threading.Thread(target=self._guarded, args=(params, self._stop),
+                                        name=f"{type(self).__name__}-run", daemon=True)
+        self.train_button.disabled = True
+        self.stop_button.disabled = False
+        self._thread.start()
+        if wait:
+            self._thread.join()
+
+    def _guarded(self, params, stop):
+        self.status.value = ""
+        self.progress.value = 0
+
+        def report(epoch, total, text=None):
+            self.progress.max = max(int(total), 1)
+            self.progress.value = min(int(epoch), self.progress.max)
+            if text is not None:
+                self.summary.value = text
+            self.live.draw()
+
+        try:
+            self.result = self.run(params, stop, report)
+            self.error = None
+            self.runs += 1
+        except Exception as exc:  # noqa: BLE001 - every error is shown in the widget
+            self.result = None
+            self.error = str(exc)
+            self.status.value = error_html(exc)
+        finally:
+            self.live.draw(force=True)
+            self.train_button.disabled = False
+            self.stop_button.disabled = True
+
+    def show_message(self, text, *, kind="warning"):
+        """A message inside the widget (e.g. 'training diverged'), without an exception."""
+        colour = {"warning": "#d55e00", "info": "#0173b2"}[kind]
+        self.status.value = (f"<div role='status' style='border-left:4px solid {colour};"
+                             f"padding:6px 10px'>{html.escape(text)}</div>")
+
+
+def _strip_tags(text):
+    import re  # noqa: PLC0415
+
+    return re.sub(r"<[^>]+>", "", text).strip()
