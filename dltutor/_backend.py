@@ -1,5 +1,43 @@
-"""The one place dltutor imports TensorFlow and Keras (heavy: a few seconds on first import)."""
-import keras
-import tensorflow as tf
+"""The one place dltutor imports TensorFlow and Keras (heavy: a few seconds on first import).
 
-__all__ = ["keras", "tf"]
+TensorFlow's C++ start-up log ("oneDNN custom operations are on", "could not find cuda
+drivers", "failed call to cuInit" on machines without a GPU) is written straight to file
+descriptor 2 and lands in notebook cells as alarming red text. Setting TF_CPP_MIN_LOG_LEVEL from
+Python after start-up does not silence it with TensorFlow 2.21, so unless the user set that
+variable themselves, those start-up lines are swallowed. Python exceptions still propagate, and
+``dltutor.doctor()`` reports the device in words.
+"""
+import contextlib
+import os
+import sys
+import tempfile
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Hide what native code writes to fd 2 inside the block (unless TF_CPP_MIN_LOG_LEVEL is set)."""
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (some embedded interpreters)
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+with quiet_native_stderr():
+    import keras
+    import tensorflow as tf
+
+    tf.config.list_logical_devices()  # initialise devices now: the cuInit message comes here
+
+__all__ = ["keras", "tf", "quiet_native_stderr"]

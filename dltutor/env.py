@@ -65,7 +65,7 @@ def on_colab(environ=None):
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in environ
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class Report:
     """What ``doctor()`` found. ``str(report)`` is a plain-text table; notebooks show HTML."""
 
@@ -99,6 +99,9 @@ class Report:
         lines += ["", "All good." if self.ok else "Problems:"]
         lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
+
+    def __repr__(self):
+        return str(self)
 
     def _repr_html_(self):
         cells = "".join(f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}</td></tr>"
@@ -137,7 +140,7 @@ def doctor(*, import_tensorflow=True):
     if tf_version is None:
         problems.append("TensorFlow is not installed: pip install 'tensorflow>=2.16'.")
     elif import_tensorflow:
-        import tensorflow as tf  # noqa: PLC0415 - heavy, only when asked
+        from dltutor._backend import tf  # noqa: PLC0415 - heavy, only when asked
 
         devices = tuple(f"{d.device_type}:{d.name.rsplit(':', 1)[-1]}"
                         for d in tf.config.list_logical_devices())
@@ -175,11 +178,11 @@ def seed_everything(seed, *, deterministic=False):
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
-    import keras  # noqa: PLC0415
+    from dltutor._backend import keras  # noqa: PLC0415
 
     keras.utils.set_random_seed(seed)  # seeds random, numpy and the backend (TensorFlow)
     if deterministic:
-        import tensorflow as tf  # noqa: PLC0415
+        from dltutor._backend import tf  # noqa: PLC0415
 
         tf.config.experimental.enable_op_determinism()
     return seed

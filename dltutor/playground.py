@@ -23,7 +23,7 @@ from dltutor.widgets import Explorer
 __all__ = ["TOY_SETS", "run_playground", "PlaygroundResult", "PlaygroundDisplay", "PlaygroundExplorer"]
 
 TOY_SETS = ("moons", "circles", "spirals")
-LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,8 +49,8 @@ class PlaygroundResult:
 
 
 def run_playground(dataset="circles", *, hidden_layers=1, hidden_units=8, activation="tanh",
-                   learning_rate=0.03, epochs=200, noise=0.1, n_samples=300, seed=0,
-                   callbacks=(), stop=None):
+                   learning_rate=0.03, optimizer="adam", epochs=200, noise=0.1, n_samples=300,
+                   seed=0, callbacks=(), stop=None):
     """Train a small MLP on a 2-D toy set (full batch, Adam) and return the curves.
 
     Parameters
@@ -61,6 +61,8 @@ def run_playground(dataset="circles", *, hidden_layers=1, hidden_units=8, activa
     hidden_units : int, 1..64
     activation : {"tanh", "relu", "sigmoid", "linear"}
     learning_rate : float
+    optimizer : {"adam", "sgd"}
+        Plain SGD (as in TensorFlow Playground) diverges at large learning rates; Adam rarely does.
     epochs : int
     noise : float
         Noise of the toy set, in the same units as its coordinates.
@@ -76,14 +78,12 @@ def run_playground(dataset="circles", *, hidden_layers=1, hidden_units=8, activa
     check_choice("dataset", dataset, TOY_SETS)
     hidden_layers = check_int("hidden_layers", hidden_layers, low=0, high=4)
     hidden_units = check_int("hidden_units", hidden_units, low=1, high=64)
-    if hidden_layers == 0 and hidden_units != 1:
-        pass  # units are irrelevant for a linear model; accepted so sliders stay independent
     data = _data.load_dataset(dataset, n_samples=n_samples, noise=noise, seed=seed)
     model = build_mlp(2, 2, depth=hidden_layers, width=hidden_units, activation=activation,
                       seed=seed)
     result = train(model, data.X_train, data.y_train, epochs=epochs, learning_rate=learning_rate,
-                   validation_data=(data.X_test, data.y_test), callbacks=callbacks, seed=seed,
-                   stop=stop)
+                   optimizer=optimizer, validation_data=(data.X_test, data.y_test),
+                   callbacks=callbacks, seed=seed, stop=stop)
     hist = {k: list(v) for k, v in result.history.history.items()}
     acc = hist.get("accuracy", [float("nan")])[-1] if hist else float("nan")
     val_acc = hist.get("val_accuracy", [float("nan")])[-1] if hist else float("nan")
@@ -140,7 +140,7 @@ class PlaygroundExplorer(Explorer):
     title = "Playground: watch a small network learn to separate two classes"
 
     def __init__(self, *, dataset="circles", hidden_layers=1, hidden_units=8, activation="tanh",
-                 learning_rate=0.03, epochs=200, noise=0.1, seed=0):
+                 learning_rate=0.03, optimizer="adam", epochs=200, noise=0.1, seed=0):
         style = {"description_width": "initial"}
         slider = dict(continuous_update=False, style=style, layout=W.Layout(width="250px"))
         controls = {
@@ -154,6 +154,8 @@ class PlaygroundExplorer(Explorer):
                                      description="activation", style=style),
             "learning_rate": W.SelectionSlider(options=LEARNING_RATES, value=learning_rate,
                                                description="learning rate", **slider),
+            "optimizer": W.Dropdown(options=("adam", "sgd"), value=optimizer, description="optimizer",
+                                    style=style),
             "epochs": W.IntSlider(value=epochs, min=10, max=1000, step=10, description="epochs", **slider),
         }
         fig, axes = new_figure(2, width=3.6, height=3.2)
@@ -186,7 +188,8 @@ class PlaygroundExplorer(Explorer):
         holder["display"] = PlaygroundDisplay(model, data, {"loss": [], "val_loss": []}).plot(self.axes)
         report(0, epochs, "Training…")
         result = train(model, data.X_train, data.y_train, epochs=epochs,
-                       learning_rate=params["learning_rate"], validation_data=(data.X_test, data.y_test),
+                       learning_rate=params["learning_rate"], optimizer=params["optimizer"],
+                       validation_data=(data.X_test, data.y_test),
                        callbacks=[on_epoch], seed=params["seed"], stop=stop)
         hist = {k: list(v) for k, v in result.history.history.items()}
         self.display = holder["display"].refresh(model, hist)

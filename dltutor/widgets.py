@@ -21,6 +21,7 @@ import traceback
 
 import ipywidgets as W
 
+from dltutor._checks import check_choice
 from dltutor.plots import figure_to_png
 
 __all__ = ["LiveFigure", "Explorer", "error_html"]
@@ -149,6 +150,11 @@ class Explorer:
         if unknown:
             raise ValueError(f"Unknown control(s) {sorted(unknown)}; this explorer has "
                              f"{sorted(self.controls)}.")
+        for name, value in params.items():
+            options = getattr(self.controls[name], "options", None)
+            if options is not None:
+                labels = [o[1] if isinstance(o, tuple) else o for o in options]
+                check_choice(name, value, tuple(labels))
         self._holding = True
         try:
             for name, value in params.items():

@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from dltutor.models import build_mlp
+
+
+def test_shapes_and_depth():
+    model = build_mlp(64, 10, depth=3, width=16)
+    assert model.output_shape == (None, 10)
+    assert sum("hidden" in layer.name for layer in model.layers) == 3
+    assert build_mlp(2, 2, depth=0).count_params() == 2 * 2 + 2   # linear model
+
+
+def test_same_seed_same_initial_weights():
+    a = build_mlp(8, 3, depth=2, seed=5).get_weights()
+    b = build_mlp(8, 3, depth=2, seed=5).get_weights()
+    c = build_mlp(8, 3, depth=2, seed=6).get_weights()
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_options_build_the_layers_they_name():
+    model = build_mlp(8, 3, depth=3, width=8, batch_norm=True, dropout=0.2, l2=1e-3, residual=True)
+    names = [layer.name for layer in model.layers]
+    assert any(n.startswith("bn_") for n in names)
+    assert any(n.startswith("dropout_") for n in names)
+    assert sum(n.startswith("skip_") for n in names) == 2
+    model(np.zeros((1, 8), "float32"))
+    assert len(model.losses) == 4          # one L2 penalty per kernel
+
+
+def test_random_normal_std_sets_the_spread():
+    w = build_mlp(100, 2, depth=1, width=400, initializer="random_normal", init_std=2.0).get_weights()[0]
+    assert w.std() == pytest.approx(2.0, rel=0.05)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(activation="sigmod"), "Unknown activation 'sigmod'.*Did you mean 'sigmoid'"),
+    (dict(width=0), "width must be between 1"),
+    (dict(depth=-1), "depth must be between 0"),
+    (dict(initializer="he"), "Unknown initializer"),
+    (dict(dropout=1.0), "dropout must be between"),
+])
+def test_bad_arguments_are_explained(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        build_mlp(4, 2, **kwargs)

@@ -1,0 +1,94 @@
+"""Every notebook in notebooks/ runs top to bottom (widget callbacks for real) and shows its lesson."""
+import json
+import re
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import ROOT
+from dltutor.cli import make_student_copy
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+_executed = {}
+
+
+def execute(path):
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=True,
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    return nb
+
+
+def executed(path):
+    if path not in _executed:
+        _executed[path] = execute(path)
+    return _executed[path]
+
+
+def outputs(nb):
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            yield cell, out
+
+
+def text_of(out):
+    if "text" in out:
+        return out["text"]
+    data = out.get("data", {})
+    return data.get("text/plain", "") + data.get("text/html", "")
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS and NOTEBOOKS[0].name == "00_start_here.ipynb"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_stripped_with_clean_metadata(path):
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None, cell["source"][:1]
+        assert not cell.get("metadata"), f"cell metadata should be empty: {cell.get('metadata')}"
+    assert set(nb["metadata"]) <= {"kernelspec", "language_info"}
+    first = "".join(nb["cells"][0]["source"])
+    assert first.startswith("# ") and re.search(r"\*\*Runs\*\*.*CPU", first), "first cell: title and run time"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_runs_top_to_bottom_without_errors(path):
+    nb = executed(path)
+    errors = [text_of(o) or o.get("ename") for _, o in outputs(nb) if o["output_type"] == "error"]
+    assert not errors, errors
+    stderr = [o["text"] for _, o in outputs(nb) if o.get("name") == "stderr"]
+    assert not any("Traceback" in s for s in stderr), stderr
+    if any("Explorer" in "".join(c.source) for c in nb.cells):
+        state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+        assert any(m["model_name"] == "ImageModel" for m in state.values()), "widget state stored"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_student_copy_runs_and_checks_say_not_yet(path, tmp_path):
+    student = tmp_path / path.name
+    removed = make_student_copy(path, student)
+    nb = execute(student)
+    assert not [o for _, o in outputs(nb) if o["output_type"] == "error"]
+    if removed:
+        assert any("Not yet" in text_of(o) for _, o in outputs(nb)), "an unsolved exercise says 'Not yet'"
+
+
+@pytest.mark.notebook
+def test_00_shows_a_network_learning_live():
+    nb = executed(ROOT / "notebooks" / "00_start_here.ipynb")
+    texts = [text_of(o) for _, o in outputs(nb)]
+    widget = [o for _, o in outputs(nb) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert widget and "image/png" in widget[0]["data"], "widget with a static PNG for viewers"
+    acc = re.search(r"PlaygroundExplorer: Epoch 200: .* test accuracy (\d+)%", widget[0]["data"]["text/plain"])
+    assert acc and int(acc.group(1)) >= 90
+    moons = re.search(r"linear model: (\d+)% test accuracy; 2 hidden layers: (\d+)%", "".join(texts))
+    assert moons and int(moons.group(1)) + 8 <= int(moons.group(2)), "hidden layers beat a line on moons"
+    assert any("&#10004; Correct" in t for t in texts), "the warm-up exercise's solution passes"
+    assert any("device" in t and "tensorflow" in t for t in texts), "doctor's report"

@@ -1,0 +1,135 @@
+import threading
+
+import numpy as np
+import pytest
+
+from dltutor._backend import keras
+from dltutor.models import build_mlp
+from dltutor.training import StopTraining, train, train_many
+
+
+def fit(digits, **kwargs):
+    kwargs.setdefault("epochs", 20)
+    model = kwargs.pop("model", None) or build_mlp(64, 10, width=64, seed=0)
+    return train(model, digits.X_train, digits.y_train,
+                 validation_data=(digits.X_test, digits.y_test), **kwargs)
+
+
+def test_learns_digits_with_keras_history_names(digits):
+    result = fit(digits, batch_size=128)
+    assert sorted(result.history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert result.history.epoch == list(range(20))
+    assert result.final("val_accuracy") >= 0.95
+    assert result.history["loss"][-1] < result.history["loss"][0] / 5
+    assert result.stop_reason is None and "Trained 20 epochs" in result.message
+
+
+def test_same_accuracy_as_model_fit(digits):
+    ours = fit(digits, batch_size=128, learning_rate=0.01)
+    model = build_mlp(64, 10, width=64, seed=0)
+    model.compile(keras.optimizers.Adam(0.01),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    h = model.fit(digits.X_train, digits.y_train, epochs=20, batch_size=128, verbose=0,
+                  validation_data=(digits.X_test, digits.y_test))
+    assert abs(ours.final("val_accuracy") - h.history["val_accuracy"][-1]) <= 0.02
+
+
+def test_same_seed_same_numbers(digits):
+    a = fit(digits, batch_size=64, seed=1, model=build_mlp(64, 10, seed=1))
+    b = fit(digits, batch_size=64, seed=1, model=build_mlp(64, 10, seed=1))
+    c = fit(digits, batch_size=64, seed=2, model=build_mlp(64, 10, seed=1))
+    assert a.history.history == b.history.history
+    assert a.history.history != c.history.history      # other shuffling
+
+
+def test_training_again_continues_like_fit(digits):
+    model = build_mlp(64, 10, seed=0)
+    first = fit(digits, model=model, epochs=3)
+    second = fit(digits, model=model, epochs=3)
+    assert second.history["loss"][0] < first.history["loss"][0]
+
+
+def test_zero_epochs_and_negative_epochs(digits):
+    assert fit(digits, epochs=0).epochs_run == 0
+    with pytest.raises(ValueError, match="epochs must be between 0"):
+        fit(digits, epochs=-1)
+
+
+def test_stop_event_keeps_the_partial_history(digits):
+    stop = threading.Event()
+
+    def stop_at_5(epoch, logs):
+        if epoch == 4:
+            stop.set()
+
+    result = fit(digits, epochs=50, stop=stop, callbacks=[stop_at_5])
+    assert result.stop_reason == "stopped" and result.epochs_run == 5
+    assert len(result.history["val_loss"]) == 5
+
+
+def test_stop_training_from_a_callback(digits):
+    def cb(epoch, logs):
+        if epoch == 2:
+            raise StopTraining
+
+    result = fit(digits, epochs=50, callbacks=[cb])
+    assert result.stop_reason == "stopped" and result.epochs_run == 3
+
+
+def test_keras_early_stopping_restores_the_best_weights(digits):
+    small = digits.X_train[:100], digits.y_train[:100]
+    model = build_mlp(64, 10, width=256, seed=0)
+    early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True)
+    result = train(model, *small, epochs=500, learning_rate=0.01,
+                   validation_data=(digits.X_test, digits.y_test), callbacks=[early])
+    assert result.stop_reason == "early_stopping" and result.epochs_run < 500
+    logits = model(digits.X_test, training=False)
+    val_loss = float(keras.losses.SparseCategoricalCrossentropy(from_logits=True)(digits.y_test, logits))
+    assert val_loss == pytest.approx(min(result.history["val_loss"]), rel=1e-4)
+
+
+def test_nan_loss_stops_and_explains(digits):
+    model = build_mlp(64, 10, depth=6, width=64, initializer="random_normal", init_std=5.0, seed=0)
+    result = fit(digits, model=model, optimizer="sgd", learning_rate=10.0, epochs=50)
+    assert result.diverged and result.epochs_run < 50
+    assert not np.isfinite(result.history["loss"][-1])
+    assert "Lower the learning rate" in result.message
+
+
+def test_gradient_logging_one_norm_per_kernel_per_epoch(digits):
+    result = fit(digits, model=build_mlp(64, 10, depth=3, width=16), epochs=4, log_gradients=True)
+    assert result.grad_norms.shape == (4, 4)
+    assert (result.grad_norms > 0).all()
+
+
+@pytest.mark.parametrize("X, y, match", [
+    (np.zeros((10, 3)), np.zeros(10), "model expects 64"),
+    (np.zeros((10, 64)), np.zeros(9), "one label per row"),
+    (np.full((10, 64), np.nan), np.zeros(10), "NaN"),
+])
+def test_bad_data_is_explained(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        train(build_mlp(64, 10), X, y, epochs=1)
+
+
+def test_unknown_optimizer(digits):
+    with pytest.raises(ValueError, match="Unknown optimizer 'adamw'.*Did you mean 'adam'"):
+        fit(digits, optimizer="adamw")
+
+
+def test_train_many_models_are_independent_and_reproducible(digits):
+    lrs = [0.001, 0.01, 0.01, 0.05]
+    kw = dict(epochs=8, batch_size=128, validation_data=(digits.X_test, digits.y_test))
+    many = train_many(digits.X_train, digits.y_train, seeds=[0, 1, 2, 3], learning_rates=lrs, **kw)
+    assert many.history["val_accuracy"].shape == (4, 8)
+    again = train_many(digits.X_train, digits.y_train, seeds=[0, 1, 2, 3], learning_rates=lrs, **kw)
+    np.testing.assert_array_equal(many.history["loss"], again.history["loss"])
+    alone = train_many(digits.X_train, digits.y_train, seeds=[2], learning_rates=[0.01], **kw)
+    np.testing.assert_allclose(alone.history["val_loss"][0], many.history["val_loss"][2], rtol=1e-4)
+    assert many.final("val_accuracy")[1:].min() >= 0.9            # they learn
+    assert many.final("val_loss")[1] != many.final("val_loss")[2]  # seeds matter
+
+
+def test_train_many_checks_learning_rates(digits):
+    with pytest.raises(ValueError, match="one per seed"):
+        train_many(digits.X_train, digits.y_train, seeds=[0, 1], learning_rates=[0.1, 0.2, 0.3])

@@ -1,0 +1,110 @@
+import time
+
+import ipywidgets as W
+import numpy as np
+import pytest
+
+from dltutor.plots import new_figure
+from dltutor.playground import PlaygroundExplorer, run_playground
+from dltutor.widgets import Explorer, LiveFigure
+
+
+def test_live_figure_redraws_at_a_bounded_rate():
+    fig, ax = new_figure()
+    live = LiveFigure(fig, max_fps=2)
+    assert live.draw() is True
+    assert live.draw() is False            # too soon
+    assert live.draw(force=True) is True
+    assert live.n_draws == 2 and live.png[:4] == b"\x89PNG"
+
+
+class Squares(Explorer):
+    """A minimal explorer: n -> n**2, fails for n == 3 (a deliberately broken setting)."""
+
+    trains = False
+
+    def __init__(self):
+        fig, self.ax = new_figure()
+        super().__init__({"n": W.IntSlider(value=2, min=0, max=5, description="n")}, figure=fig)
+
+    def run(self, params, stop, report):
+        if params["n"] == 3:
+            raise RuntimeError("three is broken")
+        self.ax.clear()
+        self.ax.plot([0, params["n"]], [0, params["n"] ** 2])
+        report(1, 1, f"{params['n']} squared is {params['n'] ** 2}")
+        return params["n"] ** 2
+
+
+def test_explorer_driven_through_its_controls():
+    ex = Squares()
+    ex.controls["n"].value = 4             # as a student would: fires the observer
+    assert ex.wait() == 16 and ex.result == 16
+    assert "16" in ex.summary.value and ex.error is None
+    assert ex.update(n=5) == 25
+    assert ex.live.n_draws >= 2
+
+
+def test_an_error_in_a_callback_is_shown_in_the_widget_and_the_widget_recovers():
+    ex = Squares()
+    ex.update(n=3)
+    assert ex.result is None and "three is broken" in ex.error
+    assert "three is broken" in ex.status.value and "role='alert'" in ex.status.value
+    assert ex.update(n=1) == 1 and ex.status.value == ""
+    with pytest.raises(ValueError, match="Unknown control"):
+        ex.update(m=1)
+
+
+def test_mimebundle_has_widget_text_and_static_png():
+    ex = Squares()
+    ex.update(n=2)
+    bundle = ex._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "image/png" in bundle and "2 squared is 4" in bundle["text/plain"]
+
+
+def test_playground_shows_the_phenomenon():
+    linear = run_playground("circles", hidden_layers=0, epochs=200, seed=0)
+    hidden = run_playground("circles", hidden_layers=1, hidden_units=8, epochs=200, seed=0)
+    assert linear.test_accuracy < 0.75          # no straight line separates a ring
+    assert hidden.test_accuracy >= 0.9
+    again = run_playground("circles", hidden_layers=1, hidden_units=8, epochs=200, seed=0)
+    assert again.history == hidden.history      # same seed, same numbers
+
+
+def test_playground_explorer_controls_retrain_and_stop_keeps_history():
+    pg = PlaygroundExplorer(epochs=100)
+    pg.controls["dataset"].value = "moons"
+    result = pg.wait()
+    assert result.dataset == "moons" and len(result.history["loss"]) == 100
+    assert "test accuracy" in pg.summary.value
+
+    pg.controls["epochs"].value = 1000           # long run in the background, like a click
+    deadline = time.time() + 30
+    while pg.progress.value < 20 and time.time() < deadline:
+        time.sleep(0.05)
+    pg.stop_button.click()
+    result = pg.wait(timeout=30)
+    assert result.stop_reason == "stopped"
+    assert 0 < len(result.history["loss"]) < 1000
+    assert "Stopped after" in pg.status.value
+    assert not pg.train_button.disabled and pg.stop_button.disabled
+
+
+def test_playground_divergence_is_explained_in_the_widget_which_stays_usable():
+    pg = PlaygroundExplorer(epochs=50)
+    result = pg.update(dataset="spirals", activation="linear", hidden_layers=2, optimizer="sgd",
+                       learning_rate=10.0)
+    assert result.diverged and len(result.history["loss"]) < 50
+    assert "diverged" in pg.status.value and "Lower the learning rate" in pg.status.value
+    assert pg.error is None and not pg.train_button.disabled
+    result = pg.update(learning_rate=0.03, optimizer="adam", activation="tanh")
+    assert not result.diverged and pg.status.value == ""
+
+
+def test_impossible_values_from_code_are_refused_by_the_control():
+    pg = PlaygroundExplorer(epochs=20)
+    with pytest.raises(ValueError, match="Unknown dataset 'mnist'. Choose one of: 'moons'"):
+        pg.update(dataset="mnist")          # a dropdown only takes its options
+    pg.update(hidden_units=0)                # a slider clamps to its range, as in the page
+    assert pg.result.hidden_units == 1
