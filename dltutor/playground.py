@@ -141,21 +141,23 @@ class PlaygroundExplorer(Explorer):
 
     def __init__(self, *, dataset="circles", hidden_layers=1, hidden_units=8, activation="tanh",
                  learning_rate=0.03, optimizer="adam", epochs=200, noise=0.1, seed=0):
-        style = {"description_width": "initial"}
-        slider = dict(continuous_update=False, style=style, layout=W.Layout(width="250px"))
+        style = {"description_width": "105px"}
+        box = W.Layout(width="300px")
+        slider = dict(continuous_update=False, style=style, layout=box)
         controls = {
-            "dataset": W.Dropdown(options=TOY_SETS, value=dataset, description="data set", style=style),
+            "dataset": W.Dropdown(options=TOY_SETS, value=dataset, description="data set", style=style,
+                                  layout=box),
             "noise": W.FloatSlider(value=noise, min=0.0, max=0.5, step=0.05, description="noise", **slider),
             "seed": W.BoundedIntText(value=seed, min=0, max=10_000, description="seed", style=style,
-                                     layout=W.Layout(width="160px")),
+                                     layout=box),
             "hidden_layers": W.IntSlider(value=hidden_layers, min=0, max=4, description="hidden layers", **slider),
             "hidden_units": W.IntSlider(value=hidden_units, min=1, max=32, description="units per layer", **slider),
             "activation": W.Dropdown(options=("tanh", "relu", "sigmoid", "linear"), value=activation,
-                                     description="activation", style=style),
+                                     description="activation", style=style, layout=box),
             "learning_rate": W.SelectionSlider(options=LEARNING_RATES, value=learning_rate,
                                                description="learning rate", **slider),
             "optimizer": W.Dropdown(options=("adam", "sgd"), value=optimizer, description="optimizer",
-                                    style=style),
+                                    style=style, layout=box),
             "epochs": W.IntSlider(value=epochs, min=10, max=1000, step=10, description="epochs", **slider),
         }
         fig, axes = new_figure(2, width=3.6, height=3.2)

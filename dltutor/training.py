@@ -97,7 +97,7 @@ class TrainResult:
             return (f"Training diverged: the loss became NaN/inf at epoch {n}. Lower the learning "
                     "rate, use a smaller initialization, or clip gradients (clipnorm=1.0).")
         if self.stop_reason == "stopped":
-            return f"Stopped after {n} epochs; the history so far is kept."
+            return f"Stopped after {n} epoch{'s' if n != 1 else ''}; the history so far is kept."
         if self.stop_reason == "early_stopping":
             return f"Early stopping ended training after {n} epochs."
         return f"Trained {n} epochs in {self.seconds:.1f} s."

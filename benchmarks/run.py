@@ -1,0 +1,175 @@
+"""dltutor benchmarks: one run, one table, ratios measured in the same run.
+
+    .venv/bin/python benchmarks/run.py            # everything (about 2 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py --only training,notebooks
+
+Rows: import time; kernel start to the first live plot of notebook 00; dltutor.train against
+model.fit (same model, data, epochs and batch size; cold = fresh model, trace included, and warm
+= the same model trained again); playground control response; each notebook's wall time and the
+kernel's peak RSS (VmHWM). Machines are shared and noisy: read the ratios, not the seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+rows = []
+
+
+def row(name, value, unit, note=""):
+    rows.append((name, value, unit, note))
+    print(f"  {name}: {value:.3g} {unit} {note}", file=sys.stderr, flush=True)
+
+
+def bench_import(repeats=3):
+    def timed(code):
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+            times.append(time.perf_counter() - t)
+        return statistics.median(times)
+
+    base = timed("pass")
+    row("import dltutor", timed("import dltutor") - base, "s", "(interpreter start subtracted)")
+    row("import dltutor.training (loads TensorFlow)", timed("import dltutor.training") - base, "s")
+
+
+def bench_training(epochs=20, repeats=3):
+    sys.path.insert(0, str(ROOT))
+    from dltutor._backend import keras
+    from dltutor.data import load_digits
+    from dltutor.models import build_mlp
+    from dltutor.training import train
+
+    d = load_digits()
+    val = (d.X_test, d.y_test)
+    for batch_size in (128, None):
+        label = f"batch {batch_size}" if batch_size else "full batch"
+        cold_ours, cold_fit, warm_ours, warm_fit, acc_ours, acc_fit = [], [], [], [], [], []
+        for rep in range(repeats):
+            model = build_mlp(64, 10, width=64, seed=rep)
+            t = time.perf_counter()
+            r = train(model, d.X_train, d.y_train, epochs=epochs, batch_size=batch_size,
+                      learning_rate=0.01, validation_data=val, seed=rep)
+            cold_ours.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            train(model, d.X_train, d.y_train, epochs=epochs, batch_size=batch_size,
+                  learning_rate=0.01, validation_data=val, seed=rep)
+            warm_ours.append(time.perf_counter() - t)
+            acc_ours.append(r.final("val_accuracy"))
+
+            model = build_mlp(64, 10, width=64, seed=rep)
+            model.compile(keras.optimizers.Adam(0.01),
+                          keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                          metrics=["accuracy"])
+            kw = dict(epochs=epochs, batch_size=batch_size or len(d.X_train), verbose=0,
+                      validation_data=val)
+            t = time.perf_counter()
+            h = model.fit(d.X_train, d.y_train, **kw)
+            cold_fit.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            model.fit(d.X_train, d.y_train, **kw)
+            warm_fit.append(time.perf_counter() - t)
+            acc_fit.append(h.history["val_accuracy"][-1])
+        med = statistics.median
+        row(f"model.fit, {epochs} epochs, {label}, cold", med(cold_fit), "s")
+        row(f"dltutor.train, {epochs} epochs, {label}, cold", med(cold_ours), "s",
+            f"ratio fit/train {med(cold_fit) / med(cold_ours):.1f}x")
+        row(f"model.fit, {epochs} epochs, {label}, warm", med(warm_fit), "s")
+        row(f"dltutor.train, {epochs} epochs, {label}, warm", med(warm_ours), "s",
+            f"ratio fit/train {med(warm_fit) / med(warm_ours):.1f}x")
+        row(f"val accuracy difference (train - fit), {label}", 100 * (med(acc_ours) - med(acc_fit)),
+            "points", f"train {med(acc_ours):.3f}, fit {med(acc_fit):.3f}")
+
+
+def bench_playground(repeats=5):
+    sys.path.insert(0, str(ROOT))
+    from dltutor.playground import PlaygroundExplorer
+
+    pg = PlaygroundExplorer()
+    pg.update()  # first run: imports and first trace
+    settings = [dict(dataset="moons"), dict(hidden_units=4), dict(noise=0.3), dict(dataset="circles"),
+                dict(activation="relu"), dict(hidden_layers=2), dict(learning_rate=0.1)]
+    times = []
+    for kw in (settings * repeats)[: max(repeats, len(settings))]:
+        t = time.perf_counter()
+        pg.update(**kw)
+        times.append(time.perf_counter() - t)
+    row("playground: control change -> final figure (200 epochs), median", statistics.median(times), "s",
+        f"max {max(times):.2f} s over {len(times)} changes")
+
+
+def _kernel_pid(client):
+    try:
+        return client.km.provisioner.process.pid
+    except AttributeError:
+        return None
+
+
+def _peak_rss_mb(pid):
+    try:
+        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def bench_notebooks():
+    import nbformat
+    from nbclient import NotebookClient
+
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=True,
+                                resources={"metadata": {"path": str(path.parent)}})
+        t0 = time.perf_counter()
+        first_plot = None
+        with client.setup_kernel():
+            pid = _kernel_pid(client)
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                client.execute_cell(cell, index)
+                if first_plot is None and any(
+                        "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+                        for o in cell.outputs):
+                    first_plot = time.perf_counter() - t0
+            peak = _peak_rss_mb(pid)
+        wall = time.perf_counter() - t0
+        row(f"{path.name}: wall time, kernel start to last cell", wall, "s")
+        if first_plot is not None:
+            row(f"{path.name}: kernel start to first live plot done", first_plot, "s")
+        row(f"{path.name}: kernel peak RSS", peak, "MB", "(Binder: 2048 MB for everything)")
+
+
+BENCHES = {"import": bench_import, "training": bench_training, "playground": bench_playground,
+           "notebooks": bench_notebooks}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated: {', '.join(BENCHES)}")
+    args = parser.parse_args()
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    print(f"dltutor benchmarks on {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}", file=sys.stderr)
+    for name in args.only.split(","):
+        BENCHES[name.strip()]()
+    width = max(len(r[0]) for r in rows)
+    print(f"\n| {'measure':<{width}} | value | unit | note |")
+    print(f"| {'-' * width} | ---: | --- | --- |")
+    for name, value, unit, note in rows:
+        print(f"| {name:<{width}} | {value:.3g} | {unit} | {note} |")
+
+
+if __name__ == "__main__":
+    main()
