@@ -100,6 +100,7 @@ class Explorer:
 
     title = ""
     trains = True  # show Train / Stop buttons and a progress bar
+    light = ()     # names of controls that only redraw (``redraw(params)``), never retrain
 
     def __init__(self, controls, *, figure, max_fps=5.0, summary=""):
         self.controls = dict(controls)
@@ -123,8 +124,8 @@ class Explorer:
                                     disabled=True)
         self.train_button.on_click(lambda _: self._start(wait=False))
         self.stop_button.on_click(lambda _: self.stop())
-        for ctrl in self.controls.values():
-            ctrl.observe(self._on_change, names="value")
+        for name, ctrl in self.controls.items():
+            ctrl.observe(lambda change, name=name: self._on_change(name), names="value")
         buttons = [self.train_button, self.stop_button, self.progress] if self.trains else []
         rows = [W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
         rows += [W.HBox(list(self.controls.values())[i:i + 3]) for i in range(0, len(self.controls), 3)]
@@ -135,6 +136,10 @@ class Explorer:
     def run(self, params, stop, report):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def redraw(self, params):
+        """Redraw the last result for a light control (no training). Subclasses override."""
+        self.live.draw(force=True)
+
     # --- public API -----------------------------------------------------------------------------
     @property
     def params(self):
@@ -144,23 +149,30 @@ class Explorer:
     def update(self, **params):
         """Set controls (by name) and run synchronously; returns ``self.result``.
 
-        Unknown names raise a ValueError; a bad value is shown in the widget, as from the page.
+        Unknown control names raise a ValueError. A value a control cannot take (a width of 0,
+        a training-set size larger than the data) is explained inside the widget, as an error
+        from the page would be, nothing runs, and ``update`` returns None.
         """
         unknown = set(params) - set(self.controls)
         if unknown:
             raise ValueError(f"Unknown control(s) {sorted(unknown)}; this explorer has "
                              f"{sorted(self.controls)}.")
-        for name, value in params.items():
-            options = getattr(self.controls[name], "options", None)
-            if options is not None:
-                labels = [o[1] if isinstance(o, tuple) else o for o in options]
-                check_choice(name, value, tuple(labels))
+        try:
+            for name, value in params.items():
+                _check_control_value(name, self.controls[name], value)
+        except (ValueError, TypeError) as exc:
+            self.error = str(exc)
+            self.status.value = error_html(exc)
+            return None
         self._holding = True
         try:
             for name, value in params.items():
                 self.controls[name].value = value
         finally:
             self._holding = False
+        if set(params) and set(params) <= set(self.light) and self.result is not None:
+            self.redraw(self.params)
+            return self.result
         self._start(wait=True)
         return self.result
 
@@ -215,9 +227,16 @@ class Explorer:
         return self._mimebundle()
 
     # --- machinery --------------------------------------------------------------------------------
-    def _on_change(self, change):
-        if not self._holding:
-            self._start(wait=False)
+    def _on_change(self, name):
+        if self._holding:
+            return
+        if name in self.light:
+            try:
+                self.redraw(self.params)
+            except Exception as exc:  # noqa: BLE001 - shown in the widget
+                self.status.value = error_html(exc)
+            return
+        self._start(wait=False)
 
     def _start(self, *, wait):
         if self.running:
@@ -262,6 +281,19 @@ class Explorer:
         colour = {"warning": "#d55e00", "info": "#0173b2"}[kind]
         self.status.value = (f"<div role='status' style='border-left:4px solid {colour};"
                              f"padding:6px 10px'>{html.escape(text)}</div>")
+
+
+def _check_control_value(name, ctrl, value):
+    """Raise a ValueError that names what ``ctrl`` accepts if it cannot take ``value``."""
+    options = getattr(ctrl, "options", None)
+    if options is not None:
+        labels = tuple(o[1] if isinstance(o, tuple) else o for o in options)
+        check_choice(name, value, labels)
+        return
+    low, high = getattr(ctrl, "min", None), getattr(ctrl, "max", None)
+    if low is not None and high is not None and isinstance(value, (int, float)) \
+            and not isinstance(value, bool) and not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}.")
 
 
 def _strip_tags(text):

@@ -104,7 +104,13 @@ def test_playground_divergence_is_explained_in_the_widget_which_stays_usable():
 
 def test_impossible_values_from_code_are_refused_by_the_control():
     pg = PlaygroundExplorer(epochs=20)
-    with pytest.raises(ValueError, match="Unknown dataset 'mnist'. Choose one of: 'moons'"):
-        pg.update(dataset="mnist")          # a dropdown only takes its options
-    pg.update(hidden_units=0)                # a slider clamps to its range, as in the page
-    assert pg.result.hidden_units == 1
+    pg.update()
+    before = pg.result
+    assert pg.update(dataset="mnist") is None       # a dropdown only takes its options
+    assert "Unknown dataset 'mnist'. Choose one of: 'moons'" in pg.error
+    assert "role='alert'" in pg.status.value and "mnist" in pg.status.value
+    assert pg.update(hidden_units=0) is None        # outside the slider's range
+    assert "hidden_units must be between 1 and 32, got 0" in pg.error
+    assert "hidden_units must be between 1 and 32, got 0" in pg.status.value
+    assert pg.result is before and pg.controls["hidden_units"].value == 8   # nothing changed
+    assert pg.update(hidden_units=4).hidden_units == 4 and pg.status.value == ""
