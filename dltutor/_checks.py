@@ -9,6 +9,9 @@ def check_choice(name, value, choices):
     """Raise a ValueError naming the choices (and the closest one) if ``value`` is not one."""
     if value in choices:
         return value
+    if all(isinstance(c, numbers.Number) for c in choices):
+        listed = ", ".join(f"{c:g}" for c in choices)
+        raise ValueError(f"{name} must be one of {listed}; got {value!r}.")
     close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     listed = ", ".join(repr(c) for c in choices)

@@ -60,7 +60,7 @@ def _split(name, X, y, *, test_size, seed, n_classes, description):
 
 def _check_split(n_samples, test_size):
     n_samples = check_int("n_samples", n_samples, low=20)
-    test_size = check_float("test_size", test_size, low=0.0, high=0.9, low_open=True)
+    test_size = check_float("test_size", test_size, low=0.0, high=0.99, low_open=True)
     return n_samples, test_size
 
 

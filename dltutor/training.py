@@ -343,7 +343,7 @@ def _glorot(rng, fan_in, fan_out):
 
 def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
                activation="relu", epochs=20, batch_size=None, optimizer="adam",
-               validation_data=None):
+               validation_data=None, train_masks=None):
     """Train one independent MLP per (seed, learning rate) pair as a single batched model.
 
     Model ``m`` has its own initial weights and its own shuffling, both drawn from ``seeds[m]``,
@@ -363,6 +363,10 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
     epochs, batch_size : int
     optimizer : {"adam", "sgd"}
     validation_data : tuple ``(X_val, y_val)``, optional
+    train_masks : bool array ``(n_models, n_samples)``, optional
+        Row ``m`` marks the samples model ``m`` trains on; the others are its validation set
+        (``val_*`` in the history). One batched run then gives k-fold cross-validation or many
+        random splits. Not combined with ``validation_data``.
 
     Returns
     -------
@@ -388,6 +392,17 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
         check_choice("activation", activation, ("relu", "tanh", "sigmoid"))]
     n, d = X.shape
     n_classes = int(y.max()) + 1
+    if train_masks is not None:
+        if validation_data is not None:
+            raise ValueError("give train_masks or validation_data, not both: with masks, each "
+                             "model validates on the rows it does not train on.")
+        train_masks = np.asarray(train_masks, dtype=bool)
+        if train_masks.shape != (m, n):
+            raise ValueError(f"train_masks must have shape (n_models, n_samples) = {(m, n)}, "
+                             f"got {train_masks.shape}.")
+        if (train_masks.sum(1) == 0).any() or (train_masks.sum(1) == n).any():
+            raise ValueError("every row of train_masks needs both training and validation samples.")
+    weights_in = np.ones((m, n), "float32") if train_masks is None else train_masks.astype("float32")
     batch_size = n if batch_size is None else min(check_int("batch_size", batch_size, low=1), n)
     sizes = [d, *hidden, n_classes]
 
@@ -409,17 +424,18 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
                 h = act(h)
         return h
 
-    def per_model_loss(logits, yb):  # -> (m,)
+    def per_model_loss(logits, yb, w):  # -> (m,): weighted mean over each model's rows
         ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=yb, logits=logits)
-        return tf.reduce_mean(ce, axis=1)
+        return tf.reduce_sum(ce * w, axis=1) / tf.maximum(tf.reduce_sum(w, axis=1), 1.0)
 
-    def accuracy(logits, yb):
-        return tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), yb), tf.float32), axis=1)
+    def accuracy(logits, yb, w):
+        hit = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), yb), tf.float32)
+        return tf.reduce_sum(hit * w, axis=1) / tf.maximum(tf.reduce_sum(w, axis=1), 1.0)
 
     steps = -(-n // batch_size)
 
     @tf.function
-    def run_epoch(Xt, yt, Xv, yv, epoch):
+    def run_epoch(Xt, yt, Wt, Xv, yv, epoch):
         perms = tf.stack([tf.random.experimental.stateless_shuffle(
             tf.range(n), seed=tf.stack([tf.constant(int(s), tf.int64), epoch])) for s in seeds])
         total_loss = tf.zeros([m])
@@ -427,9 +443,10 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
         for i in tf.range(steps):
             idx = perms[:, i * batch_size: tf.minimum((i + 1) * batch_size, n)]  # (m, b)
             xb, yb = tf.gather(Xt, idx), tf.gather(yt, idx)
+            wb = tf.gather(Wt, idx, batch_dims=1)  # (m, b): 1 where model m trains on the row
             with tf.GradientTape() as tape:
                 logits = forward(xb)
-                losses = per_model_loss(logits, yb)
+                losses = per_model_loss(logits, yb, wb)
                 total = tf.reduce_sum(losses)  # models are independent: d total / d w_m = d loss_m / d w_m
             grads = tape.gradient(total, weights)
             t.assign_add(1.0)
@@ -443,24 +460,33 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
                 mhat = m1 / (1.0 - tf.pow(0.9, t))
                 vhat = m2 / (1.0 - tf.pow(0.999, t))
                 v.assign_sub(rate * mhat / (tf.sqrt(vhat) + 1e-7))
-            b = tf.cast(tf.shape(idx)[1], tf.float32)
+            b = tf.reduce_sum(wb, axis=1)
             total_loss += losses * b
-            total_acc += accuracy(logits, yb) * b
-        out = {"loss": total_loss / n, "accuracy": total_acc / n}
+            total_acc += accuracy(logits, yb, wb) * b
+        n_rows = tf.reduce_sum(Wt, axis=1)
+        out = {"loss": total_loss / n_rows, "accuracy": total_acc / n_rows}
         if Xv is not None:
             logits = forward(tf.broadcast_to(Xv, [m, *Xv.shape]))
             yvm = tf.broadcast_to(yv, [m, yv.shape[0]])
-            out["val_loss"] = per_model_loss(logits, yvm)
-            out["val_accuracy"] = accuracy(logits, yvm)
+            wv = tf.ones_like(yvm, tf.float32)
+        elif masked:
+            logits = forward(tf.broadcast_to(Xt, [m, *Xt.shape]))
+            yvm = tf.broadcast_to(yt, [m, n])
+            wv = 1.0 - Wt
+        if Xv is not None or masked:
+            out["val_loss"] = per_model_loss(logits, yvm, wv)
+            out["val_accuracy"] = accuracy(logits, yvm, wv)
         return out
 
     Xv = yv = None
     if validation_data is not None:
         Xv, yv = (tf.constant(a) for a in _as_arrays(*validation_data, d))
-    Xt, yt = tf.constant(X), tf.constant(y)
+    masked = train_masks is not None
+    Xt, yt, Wt = tf.constant(X), tf.constant(y), tf.constant(weights_in)
     rows = []
     for epoch in range(epochs):
-        rows.append({k: v.numpy() for k, v in run_epoch(Xt, yt, Xv, yv, tf.constant(epoch, tf.int64)).items()})
+        out = run_epoch(Xt, yt, Wt, Xv, yv, tf.constant(epoch, tf.int64))
+        rows.append({k: v.numpy() for k, v in out.items()})
     keys = rows[0].keys() if rows else ("loss", "accuracy")
     history = {k: (np.stack([r[k] for r in rows], axis=1) if rows else np.zeros((m, 0)))
                for k in keys}

@@ -133,3 +133,19 @@ def test_train_many_models_are_independent_and_reproducible(digits):
 def test_train_many_checks_learning_rates(digits):
     with pytest.raises(ValueError, match="one per seed"):
         train_many(digits.X_train, digits.y_train, seeds=[0, 1], learning_rates=[0.1, 0.2, 0.3])
+
+
+def test_train_many_with_masks_is_cross_validation(digits):
+    from sklearn.model_selection import KFold
+
+    X, y = digits.X_train[:500], digits.y_train[:500]
+    masks = np.zeros((5, len(X)), bool)
+    for k, (train_idx, _) in enumerate(KFold(5, shuffle=True, random_state=0).split(X)):
+        masks[k, train_idx] = True
+    cv = train_many(X, y, seeds=range(5), train_masks=masks, epochs=60)
+    assert cv.history["val_accuracy"].shape == (5, 60)
+    assert (cv.final("accuracy") > cv.final("val_accuracy")).all()     # held-out rows are harder
+    assert 0.8 < cv.final("val_accuracy").mean() < 1.0
+    # a model that trains on everything but validates on nothing is refused
+    with pytest.raises(ValueError, match="both training and validation"):
+        train_many(X, y, seeds=[0], train_masks=np.ones((1, len(X)), bool))
