@@ -20,7 +20,7 @@ from dltutor import data as _data
 from dltutor._backend import keras
 from dltutor._checks import check_float, check_int
 from dltutor.models import build_mlp
-from dltutor.plots import BoundaryDisplay, TrainingCurvesDisplay, new_figure, palette
+from dltutor.plots import BoundaryDisplay, DisplayMixin, TrainingCurvesDisplay, new_figure, palette
 from dltutor.training import StopTraining, train, train_many
 from dltutor.widgets import Explorer
 
@@ -28,7 +28,7 @@ __all__ = ["make_small_moons", "add_label_noise", "augment", "FitResult", "run_f
            "CapacitySweep", "run_capacity_sweep", "LearningCurve", "run_learning_curve",
            "run_random_labels", "Toolbox", "run_toolbox", "DoubleDescent", "run_double_descent",
            "CrossValidation", "run_cross_validation", "SweepDisplay", "DoubleDescentDisplay",
-           "CrossValidationDisplay", "OverfittingExplorer"]
+           "CrossValidationDisplay", "ToolboxDisplay", "OverfittingExplorer", "TOOLBOX", "L2S"]
 
 N_VAL = 1000  # validation points for the 2-D set: enough that the validation score is precise
 
@@ -353,7 +353,7 @@ def run_cross_validation(*, n_samples=200, n_splits=20, k=5, epochs=150, seed=0)
 
 # --- displays -----------------------------------------------------------------------------------
 
-class SweepDisplay:
+class SweepDisplay(DisplayMixin):
     """Train (solid) and validation (dashed) accuracy against a size (width or data), log x."""
 
     def __init__(self, x, train_accuracy, val_accuracy, *, xlabel):
@@ -378,7 +378,32 @@ class SweepDisplay:
         return self
 
 
-class DoubleDescentDisplay:
+class ToolboxDisplay(DisplayMixin):
+    """The generalization gap of the baseline and of each remedy, as horizontal bars."""
+
+    def __init__(self, toolbox):
+        self.toolbox = toolbox
+
+    def plot(self, ax=None):
+        if ax is None:
+            _, ax = new_figure(width=5.5, height=2.6)
+        self.ax_, self.figure_ = ax, ax.figure
+        names = list(self.toolbox.fits)
+        gaps = [self.toolbox.fits[n].gap for n in names]
+        c = palette(len(names))
+        hatches = ["", "//", "..", "xx", "\\\\"]
+        self.bars_ = ax.barh(names[::-1], gaps[::-1], color=c[::-1], hatch=hatches[:len(names)][::-1],
+                             edgecolor="white")
+        for y, (name, gap) in enumerate(zip(names[::-1], gaps[::-1])):
+            val = self.toolbox.fits[name].val_accuracy
+            ax.text(max(gap, 0) + 0.3, y, f"{gap:.0f} pts (val {val:.0%})", va="center", fontsize=8)
+        ax.set_xlabel("generalization gap: train - validation accuracy (points)")
+        ax.set_xlim(min(0, min(gaps)) - 1, max(gaps) * 1.45 + 1)
+        ax.set_title("each remedy against the same overfitting model", fontsize=9)
+        return self
+
+
+class DoubleDescentDisplay(DisplayMixin):
     """Test error against the number of random features, the interpolation threshold marked."""
 
     def __init__(self, result):
@@ -404,7 +429,7 @@ class DoubleDescentDisplay:
         return self
 
 
-class CrossValidationDisplay:
+class CrossValidationDisplay(DisplayMixin):
     """Single-split scores as a strip, the k-fold mean and the reference line."""
 
     def __init__(self, result):

@@ -10,7 +10,8 @@ import io
 
 import numpy as np
 
-__all__ = ["palette", "new_figure", "figure_to_png", "TrainingCurvesDisplay", "BoundaryDisplay"]
+__all__ = ["palette", "new_figure", "figure_to_png", "as_image", "DisplayMixin",
+           "TrainingCurvesDisplay", "BoundaryDisplay"]
 
 # seaborn's "colorblind" palette (seaborn.color_palette("colorblind").as_hex()), inlined so that
 # drawing a plot does not import seaborn.
@@ -39,13 +40,28 @@ def figure_to_png(fig, *, dpi=None):
     return buf.getvalue()
 
 
+def as_image(fig):
+    """An ``IPython.display.Image`` of the figure: the last line of a cell shows it."""
+    from IPython.display import Image  # noqa: PLC0415
+
+    return Image(data=figure_to_png(fig), format="png")
+
+
+class DisplayMixin:
+    """Displays show their figure as the value of a notebook cell (``Display(...).plot()``)."""
+
+    def _repr_png_(self):
+        fig = getattr(self, "figure_", None)
+        return figure_to_png(fig) if fig is not None else None
+
+
 def _get_ax(ax):
     if ax is None:
         _, ax = new_figure()
     return ax
 
 
-class TrainingCurvesDisplay:
+class TrainingCurvesDisplay(DisplayMixin):
     """Train and validation curves of one metric against the epoch.
 
     Parameters
@@ -120,7 +136,7 @@ class TrainingCurvesDisplay:
         return text + "."
 
 
-class BoundaryDisplay:
+class BoundaryDisplay(DisplayMixin):
     """A 2-D classifier's decision regions with the data points on top.
 
     Build it with :meth:`from_model` (evaluates the model on a grid) and ``.plot(ax)``.

@@ -64,3 +64,49 @@ def test_unknown_lesson_and_exercise():
         lesson("99")
     with pytest.raises(AttributeError, match="No exercise 'q9'"):
         lesson("00").q9  # noqa: B018
+
+
+# --- every lesson: solutions pass, typical wrong answers fail -----------------------------------
+
+import numpy as np  # noqa: E402
+
+from dltutor.data import load_digits  # noqa: E402
+from dltutor.exercises import _LESSONS  # noqa: E402
+
+WRONG = {
+    ("01", "q1"): [keras.callbacks.EarlyStopping(monitor="val_loss", patience=30),
+                   keras.callbacks.EarlyStopping(monitor="loss", restore_best_weights=True),
+                   "early stopping"],
+    ("01", "q2"): [0.0, 1e-3, 0.1, 0.5],
+    ("01", "q3"): [500, 4000, "1347"],
+    ("01", "q4"): [load_digits().y_train, np.zeros(1347, int), np.arange(10)],
+}
+
+
+def _all_exercises():
+    for number in _LESSONS:
+        for exercise in lesson(number):
+            yield pytest.param(number, exercise.name, id=f"{number}-{exercise.name}")
+
+
+@pytest.mark.parametrize("number, name", list(_all_exercises()))
+def test_every_solution_passes_its_check(number, name):
+    exercise = getattr(lesson(number), name)
+    namespace = {"keras": keras, "np": np, "y_train": load_digits().y_train}
+    exec(exercise.solution().text, namespace)  # noqa: S102 - our own solution text
+    result = exercise.check(**{n: namespace[n] for n in exercise.names})
+    assert result.passed, result.message
+
+
+@pytest.mark.parametrize("key, answers", list(WRONG.items()), ids=lambda v: "-".join(v) if isinstance(v, tuple) else "")
+def test_wrong_answers_fail_with_a_reason(key, answers):
+    exercise = getattr(lesson(key[0]), key[1])
+    for answer in answers:
+        result = exercise.check(answer)
+        assert not result.passed, f"{answer!r} should not pass"
+        assert len(result.message) > 20
+
+
+def test_every_exercise_has_a_wrong_answer_test():
+    listed = {(n, ex.name) for n in _LESSONS for ex in lesson(n)} - {("00", "q1")}
+    assert listed <= set(WRONG), listed - set(WRONG)

@@ -92,3 +92,23 @@ def test_00_shows_a_network_learning_live():
     assert moons and int(moons.group(1)) + 8 <= int(moons.group(2)), "hidden layers beat a line on moons"
     assert any("&#10004; Correct" in t for t in texts), "the warm-up exercise's solution passes"
     assert any("device" in t and "tensorflow" in t for t in texts), "doctor's report"
+
+
+@pytest.mark.notebook
+def test_01_shows_overfitting_and_its_remedies():
+    nb = executed(ROOT / "notebooks" / "01_overfitting.ipynb")
+    text = "\n".join(text_of(o) for _, o in outputs(nb))
+    train, val = map(int, re.search(r"train accuracy (\d+)%, validation accuracy (\d+)%", text).groups())
+    assert train >= 99 and train - val >= 10
+    gap = re.search(r"generalization gap of (?:<b>)?(\d+) points", text)
+    assert gap and int(gap.group(1)) >= 10, "the explorer names the gap"
+    w2, w512, n20, n640 = map(int, re.search(
+        r"gap at width 2: (-?\d+) pts, at 512: (-?\d+) pts; gap with 20 points: (-?\d+) pts, with 640: (-?\d+) pts", text).groups())
+    assert w512 > w2 and n640 < n20
+    memorized = re.search(r"100% random labels: train (\d+)%, validation (\d+)%", text)
+    assert int(memorized.group(1)) >= 95 and abs(int(memorized.group(2)) - 10) <= 5
+    gaps = dict((name.strip(), float(g)) for name, g in re.findall(r"^\s*([\w ]+): gap\s+(-?[\d.]+) points", text, re.M))
+    assert all(gaps[name] < gaps["baseline"] for name in gaps if name != "baseline") and len(gaps) == 5
+    e400, e1347, e4000 = map(int, re.search(r"test error: (\d+)% at p=400, (\d+)% at p=1347, (\d+)% at p=4000", text).groups())
+    assert e1347 >= 3 * max(e400, e4000, 1)
+    assert text.count("&#10004; Correct") == 4, "all four solutions pass their checks"
