@@ -107,6 +107,64 @@ def bench_playground(repeats=5):
         f"max {max(times):.2f} s over {len(times)} changes")
 
 
+def _control_response(explorer, changes, label):
+    """Time from setting a control (as the page does) to the first redraw and to the final figure."""
+    first, final = [], []
+    for name, value in changes:
+        draws = explorer.live.n_draws
+        t = time.perf_counter()
+        explorer.controls[name].value = value          # fires the observer: a background run
+        while explorer.live.n_draws == draws and explorer.running:
+            time.sleep(0.002)
+        first.append(time.perf_counter() - t)
+        explorer.wait()
+        final.append(time.perf_counter() - t)
+    med = statistics.median
+    row(f"{label}: control change -> first redraw, median", med(first), "s", f"max {max(first):.2f} s")
+    row(f"{label}: control change -> final figure, median", med(final), "s",
+        f"max {max(final):.2f} s over {len(final)} changes")
+
+
+def _rss_mb():
+    import psutil  # noqa: PLC0415
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def bench_overfitting(n_changes=50):
+    sys.path.insert(0, str(ROOT))
+    from dltutor.overfitting import L2S, SIZES, WIDTHS, OverfittingExplorer
+
+    ex = OverfittingExplorer()
+    ex.update()
+    changes = [("width", 64), ("width", 512), ("n_train", 160), ("n_train", 60), ("dropout", 0.3),
+               ("dropout", 0.0), ("l2", 1e-3), ("l2", 0.0), ("early_stopping", True),
+               ("early_stopping", False), ("augmentation", True), ("augmentation", False)]
+    _control_response(ex, changes, "lesson 01 explorer")
+    light = []
+    for value in ("accuracy", "loss") * 5:
+        t = time.perf_counter()
+        ex.controls["metric"].value = value
+        light.append(time.perf_counter() - t)
+    row("lesson 01 explorer: light control (curves loss/accuracy), median", statistics.median(light), "s",
+        f"max {max(light):.2f} s")
+    import gc  # noqa: PLC0415
+
+    rng = __import__("random").Random(0)
+    for _ in range(5):                      # warm up allocator pools before the baseline
+        ex.update(width=rng.choice(WIDTHS))
+    gc.collect()
+    before = _rss_mb()
+    for i in range(n_changes):
+        name = ("width", "n_train", "l2", "dropout")[i % 4]
+        value = {"width": rng.choice(WIDTHS), "n_train": rng.choice(SIZES[:5]), "l2": rng.choice(L2S),
+                 "dropout": rng.choice((0.0, 0.2, 0.5))}[name]
+        ex.update(**{name: value})
+    gc.collect()
+    row(f"lesson 01 explorer: RSS growth over {n_changes} control changes", _rss_mb() - before, "MB",
+        f"(from {before:.0f} MB)")
+
+
 def _kernel_pid(client):
     try:
         return client.km.provisioner.process.pid
@@ -153,7 +211,7 @@ def bench_notebooks():
 
 
 BENCHES = {"import": bench_import, "training": bench_training, "playground": bench_playground,
-           "notebooks": bench_notebooks}
+           "overfitting": bench_overfitting, "notebooks": bench_notebooks}
 
 
 def main():

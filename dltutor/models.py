@@ -24,7 +24,7 @@ def _initializer(name, *, std, seed):
 
 def build_mlp(input_dim, n_classes, *, depth=1, width=64, activation="relu",
               initializer="glorot_uniform", init_std=0.05, batch_norm=False, dropout=0.0,
-              l2=0.0, residual=False, seed=0, name=None):
+              l2=0.0, residual=False, bn_momentum=0.9, seed=0, name=None):
     """A multilayer perceptron that outputs logits (no softmax).
 
     Parameters
@@ -43,6 +43,10 @@ def build_mlp(input_dim, n_classes, *, depth=1, width=64, activation="relu",
         Standard deviation for ``initializer="random_normal"``.
     batch_norm : bool
         Batch normalization before each hidden activation.
+    bn_momentum : float, default 0.9
+        Momentum of batch normalization's moving statistics. Keras' default, 0.99, lags
+        behind on runs as short as a lesson's (a few hundred steps), so evaluation would use
+        stale statistics.
     dropout : float in [0, 1)
         Dropout rate after each hidden layer.
     l2 : float
@@ -80,7 +84,7 @@ def build_mlp(input_dim, n_classes, *, depth=1, width=64, activation="relu",
                                    kernel_regularizer=regularizer, name=f"hidden_{i + 1}")
         h = dense(x)
         if batch_norm:
-            h = keras.layers.BatchNormalization(name=f"bn_{i + 1}")(h)
+            h = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"bn_{i + 1}")(h)
         h = keras.layers.Activation(activation, name=f"act_{i + 1}")(h)
         if dropout > 0:
             h = keras.layers.Dropout(dropout, seed=seed + 1000 + i, name=f"dropout_{i + 1}")(h)

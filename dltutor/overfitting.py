@@ -481,7 +481,7 @@ class OverfittingExplorer(Explorer):
             "noise": W.FloatSlider(value=noise, min=0.0, max=0.5, step=0.05, description="data noise", **sl),
             "label_noise": W.FloatSlider(value=label_noise, min=0.0, max=1.0, step=0.1,
                                          description="label noise", **sl),
-            "l2": W.SelectionSlider(options=L2S, value=l2, description="L2 weight decay", **sl),
+            "l2": W.SelectionSlider(options=L2S, value=l2, description="L2 penalty", **sl),
             "dropout": W.FloatSlider(value=dropout, min=0.0, max=0.7, step=0.1, description="dropout", **sl),
             "early_stopping": W.Checkbox(value=early_stopping, description="early stopping", indent=False,
                                          layout=W.Layout(width="150px")),

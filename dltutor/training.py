@@ -242,7 +242,8 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
     stop : threading.Event, optional
         Set it (from a Stop button) to end training after the current epoch.
     log_gradients : bool
-        Record each Dense kernel's gradient norm per epoch in ``result.grad_norms``.
+        Record each Dense kernel's gradient norm per epoch in ``result.grad_norms``; callbacks
+        also get them as ``logs["grad_norms"]`` (an array, input layer first).
 
     Returns
     -------
@@ -297,9 +298,12 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
         if not np.isfinite(logs["loss"]):
             reason = "nan"
             break
+        cb_logs = dict(logs)
+        if log_gradients:
+            cb_logs["grad_norms"] = norms[-1]  # for live plots; not part of the history
         try:
             for cb in callbacks:
-                cb.on_epoch_end(epoch, dict(logs))
+                cb.on_epoch_end(epoch, dict(cb_logs))
         except StopTraining:
             reason = "stopped"
             break

@@ -32,16 +32,19 @@ class LiveFigure:
 
     ``draw()`` renders to PNG and swaps the image bytes, so the page never blanks (no flicker)
     and redraws are limited to ``max_fps`` a second; ``draw(force=True)`` always renders.
+    Streaming draws reuse the last layout (solving a constrained layout costs about as much as
+    rendering); forced draws, such as the final frame, lay the figure out afresh.
 
     Parameters
     ----------
     fig : matplotlib.figure.Figure
-    max_fps : float, default 5
+    max_fps : float, default 3
     """
 
-    def __init__(self, fig, *, max_fps=5.0):
+    def __init__(self, fig, *, max_fps=3.0):
         self.fig = fig
         self.max_fps = max_fps
+        self._engine = fig.get_layout_engine()
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%", height="auto"))
         self.n_draws = 0
         self._last = 0.0
@@ -56,6 +59,7 @@ class LiveFigure:
         if not force and now - self._last < 1.0 / self.max_fps:
             return False
         with self._lock:
+            self.fig.set_layout_engine(self._engine if force or not self.n_draws else "none")
             png = figure_to_png(self.fig)
             self.image.value = png
             self.n_draws += 1
@@ -102,7 +106,7 @@ class Explorer:
     trains = True  # show Train / Stop buttons and a progress bar
     light = ()     # names of controls that only redraw (``redraw(params)``), never retrain
 
-    def __init__(self, controls, *, figure, max_fps=5.0, summary=""):
+    def __init__(self, controls, *, figure, max_fps=3.0, summary=""):
         self.controls = dict(controls)
         self.live = LiveFigure(figure, max_fps=max_fps)
         self.figure = figure
@@ -291,9 +295,11 @@ def _check_control_value(name, ctrl, value):
         check_choice(name, value, labels)
         return
     low, high = getattr(ctrl, "min", None), getattr(ctrl, "max", None)
+    if isinstance(ctrl, W.FloatLogSlider):  # min and max are exponents of base
+        low, high = ctrl.base ** low, ctrl.base ** high
     if low is not None and high is not None and isinstance(value, (int, float)) \
             and not isinstance(value, bool) and not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}.")
+        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value}.")
 
 
 def _strip_tags(text):

@@ -80,7 +80,20 @@ WRONG = {
     ("01", "q2"): [0.0, 1e-3, 0.1, 0.5],
     ("01", "q3"): [500, 4000, "1347"],
     ("01", "q4"): [load_digits().y_train, np.zeros(1347, int), np.arange(10)],
+    ("02", "q2"): [1.0, 0.5, "0.25"],
+    ("02", "q3"): [5, 20, 2.5],
+    ("02", "q4"): [keras.optimizers.SGD(learning_rate=0.01), "SGD"],
 }
+WRONG_MULTI = {
+    ("02", "q1"): [("sigmoid", "glorot_uniform"), ("sigmoid", "lecun_normal"), ("relu", "he")],
+}
+
+
+@pytest.mark.parametrize("key, answers", list(WRONG_MULTI.items()), ids=lambda v: "-".join(v) if isinstance(v, tuple) and isinstance(v[0], str) and len(v[0]) == 2 else "")
+def test_wrong_multi_answers_fail(key, answers):
+    exercise = getattr(lesson(key[0]), key[1])
+    for answer in answers:
+        assert not exercise.check(*answer).passed, answer
 
 
 def _all_exercises():
@@ -109,4 +122,4 @@ def test_wrong_answers_fail_with_a_reason(key, answers):
 
 def test_every_exercise_has_a_wrong_answer_test():
     listed = {(n, ex.name) for n in _LESSONS for ex in lesson(n)} - {("00", "q1")}
-    assert listed <= set(WRONG), listed - set(WRONG)
+    assert listed <= set(WRONG) | set(WRONG_MULTI), listed - set(WRONG) - set(WRONG_MULTI)
