@@ -112,3 +112,17 @@ def test_01_shows_overfitting_and_its_remedies():
     e400, e1347, e4000 = map(int, re.search(r"test error: (\d+)% at p=400, (\d+)% at p=1347, (\d+)% at p=4000", text).groups())
     assert e1347 >= 3 * max(e400, e4000, 1)
     assert text.count("&#10004; Correct") == 4, "all four solutions pass their checks"
+
+
+@pytest.mark.notebook
+def test_02_shows_vanishing_and_exploding_gradients():
+    nb = executed(ROOT / "notebooks" / "02_vanishing_gradients.ipynb")
+    text = "\n".join(text_of(o) for _, o in outputs(nb))
+    norms = [float(v) for v in re.search(r"gradient norm, layer 1 to 10: ([\d.e+\- ]+)", text).group(1).split()]
+    assert norms[0] * 1000 <= norms[-1], norms
+    acc = {k.strip(): int(v) for k, v in re.findall(r"^\s*([\w +]+): validation accuracy (\d+)%", text, re.M)}
+    assert acc["sigmoid + Glorot"] <= 20 and acc["ReLU + He"] >= 85 and acc["sigmoid + batch norm"] >= 85
+    assert "without clipping: Training diverged: the loss became NaN" in text
+    assert re.search(r"with clipnorm=1\.0: loss [\d.e+]+ -> [\d.e+]+", text)
+    assert "GradientsExplorer: At initialization" in text
+    assert text.count("&#10004; Correct") == 4
