@@ -1,6 +1,6 @@
 """dltutor benchmarks: one run, one table, ratios measured in the same run.
 
-    .venv/bin/python benchmarks/run.py            # everything (about 2 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py            # everything (about 5 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --only training,notebooks
 
 Rows: import time; kernel start to the first live plot of notebook 00; dltutor.train against
@@ -165,6 +165,18 @@ def bench_overfitting(n_changes=50):
         f"(from {before:.0f} MB)")
 
 
+def bench_gradients():
+    sys.path.insert(0, str(ROOT))
+    from dltutor.gradients import GradientsExplorer
+
+    ex = GradientsExplorer()
+    ex.update()
+    changes = [("depth", 5), ("depth", 20), ("activation", "relu"), ("initializer", "he_normal"),
+               ("batch_norm", True), ("batch_norm", False), ("residual", True), ("residual", False),
+               ("depth", 10), ("clipnorm", True), ("activation", "sigmoid"), ("initializer", "glorot_uniform")]
+    _control_response(ex, changes, "lesson 02 explorer")
+
+
 def _kernel_pid(client):
     try:
         return client.km.provisioner.process.pid
@@ -211,7 +223,7 @@ def bench_notebooks():
 
 
 BENCHES = {"import": bench_import, "training": bench_training, "playground": bench_playground,
-           "overfitting": bench_overfitting, "notebooks": bench_notebooks}
+           "overfitting": bench_overfitting, "gradients": bench_gradients, "notebooks": bench_notebooks}
 
 
 def main():

@@ -17,13 +17,15 @@ plots      Display objects (compute once, ``.plot(ax=None)``)
 widgets    LiveFigure and the Explorer base class
 exercises  check / hint / solution exercises
 playground notebook 00's mini TensorFlow Playground
+overfitting lesson 01: overfitting and generalization
+gradients  lesson 02: vanishing and exploding gradients
 """
 import importlib
 
 __version__ = "0.1.0"
 
 _SUBMODULES = ("env", "data", "models", "training", "plots", "widgets", "exercises",
-               "playground", "cli")
+               "playground", "overfitting", "gradients", "cli")
 # Curated shortcuts: dltutor.<name> -> dltutor.<module>.<name>
 _SHORTCUTS = {
     "doctor": "env",

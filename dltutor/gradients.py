@@ -17,7 +17,7 @@ import numpy as np
 from dltutor import data as _data
 from dltutor._backend import keras, tf
 from dltutor._checks import check_choice, check_int
-from dltutor.models import ACTIVATIONS, INITIALIZERS, build_mlp
+from dltutor.models import ACTIVATIONS, INITIALIZERS, ModelPool, build_mlp
 from dltutor.plots import DisplayMixin, TrainingCurvesDisplay, new_figure, palette
 from dltutor.training import StopTraining, train
 from dltutor.widgets import Explorer
@@ -290,6 +290,7 @@ class GradientsExplorer(Explorer):
         fig, self.axes = new_figure(3, width=3.5, height=3.2)
         super().__init__(controls, figure=fig)
         self._heatmap = GradientHeatmapDisplay(np.full((1, depth + 1), np.nan)).plot(self.axes[1])
+        self._pool = ModelPool()
 
     def run(self, params, stop, report):
         p = dict(params)
@@ -298,8 +299,9 @@ class GradientsExplorer(Explorer):
         clip = 1.0 if p.pop("clipnorm") else None
         for ax in (self.axes[0], self.axes[2]):
             ax.clear()
-        model = _build(p["depth"], 64, p["activation"], p["initializer"], p["init_std"],
-                       p["batch_norm"], p["residual"], p["seed"])
+        model = self._pool.get(64, 10, depth=p["depth"], width=64, activation=p["activation"],
+                               initializer=p["initializer"], init_std=p["init_std"],
+                               batch_norm=p["batch_norm"], residual=p["residual"], seed=p["seed"])
         at_init = measure_gradients(model=model, **{k: v for k, v in p.items()})
         LayerGradientsDisplay(at_init).plot(self.axes[0])
         self._heatmap.update(np.full((1, p["depth"] + 1), np.nan))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dltutor._backend import keras
 from dltutor._checks import check_choice, check_float, check_int
 
-__all__ = ["build_mlp", "ACTIVATIONS", "INITIALIZERS"]
+__all__ = ["build_mlp", "ModelPool", "RateDropout", "TunableL2", "ACTIVATIONS", "INITIALIZERS"]
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "gelu", "selu", "elu", "linear")
 INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
@@ -22,9 +22,35 @@ def _initializer(name, *, std, seed):
     return keras.initializers.get({"class_name": name, "config": {"seed": seed}})
 
 
+class RateDropout(keras.layers.Layer):
+    """Dropout whose rate is a variable: changing it does not change (or retrace) the model."""
+
+    def __init__(self, rate=0.0, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = self.add_weight(shape=(), initializer=keras.initializers.Constant(rate),
+                                    trainable=False, name="rate")
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, x, training=False):
+        if not training:
+            return x
+        keep = keras.random.uniform(keras.ops.shape(x), seed=self.seed_generator) >= self.rate
+        return keras.ops.where(keep, x / (1.0 - self.rate), keras.ops.zeros_like(x))
+
+
+class TunableL2(keras.regularizers.Regularizer):
+    """L2 weight decay whose factor is a shared variable (``factor.assign(1e-3)``)."""
+
+    def __init__(self, factor):
+        self.factor = factor
+
+    def __call__(self, x):
+        return self.factor * keras.ops.sum(keras.ops.square(x))
+
+
 def build_mlp(input_dim, n_classes, *, depth=1, width=64, activation="relu",
               initializer="glorot_uniform", init_std=0.05, batch_norm=False, dropout=0.0,
-              l2=0.0, residual=False, bn_momentum=0.9, seed=0, name=None):
+              l2=0.0, residual=False, bn_momentum=0.9, seed=0, name=None, tunable=False):
     """A multilayer perceptron that outputs logits (no softmax).
 
     Parameters
@@ -55,6 +81,9 @@ def build_mlp(input_dim, n_classes, *, depth=1, width=64, activation="relu",
         Add a skip connection around each hidden layer after the first (same width).
     seed : int
         Seeds the initializers, so the same seed gives the same initial weights.
+    tunable : bool
+        Build dropout and L2 with variables (:class:`RateDropout`, :class:`TunableL2`) so that
+        :class:`ModelPool` can change them without building (and tracing) a new model.
 
     Returns
     -------
@@ -76,6 +105,9 @@ def build_mlp(input_dim, n_classes, *, depth=1, width=64, activation="relu",
     l2 = check_float("l2", l2, low=0.0, high=10.0)
     init_std = check_float("init_std", init_std, low=0.0, high=100.0, low_open=True)
     regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
+    if tunable:
+        l2_factor = keras.Variable(l2, trainable=False, name="l2_factor")
+        regularizer = TunableL2(l2_factor)
 
     inputs = keras.Input((input_dim,))
     x = inputs
@@ -86,9 +118,58 @@ def build_mlp(input_dim, n_classes, *, depth=1, width=64, activation="relu",
         if batch_norm:
             h = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"bn_{i + 1}")(h)
         h = keras.layers.Activation(activation, name=f"act_{i + 1}")(h)
-        if dropout > 0:
+        if tunable:
+            h = RateDropout(dropout, seed=seed + 1000 + i, name=f"dropout_{i + 1}")(h)
+        elif dropout > 0:
             h = keras.layers.Dropout(dropout, seed=seed + 1000 + i, name=f"dropout_{i + 1}")(h)
         x = keras.layers.Add(name=f"skip_{i + 1}")([x, h]) if residual and i > 0 else h
     outputs = keras.layers.Dense(n_classes, kernel_initializer=_initializer(initializer, std=init_std, seed=seed + depth),
                                  kernel_regularizer=regularizer, name="logits")(x)
-    return keras.Model(inputs, outputs, name=name or f"mlp_{depth}x{width}_{activation}")
+    model = keras.Model(inputs, outputs, name=name or f"mlp_{depth}x{width}_{activation}")
+    if tunable:
+        object.__setattr__(model, "_dltutor_l2", l2_factor)
+    return model
+
+
+class ModelPool:
+    """Hands out MLPs re-initialized to their seed's weights, reusing one model per architecture.
+
+    Every new Keras model needs a new compiled training step, and each trace costs time (a
+    few tenths of a second) and memory that TensorFlow does not give back (about 2 MB). A widget
+    that rebuilt its model on every slider move would grow without bound; with a pool, moving
+    back to a setting seen before costs neither. Dropout and L2 are variables
+    (``build_mlp(tunable=True)``), so changing them does not need another model either.
+
+    Examples
+    --------
+    >>> pool = ModelPool()
+    >>> a = pool.get(2, 2, depth=2, width=8, dropout=0.2)
+    >>> b = pool.get(2, 2, depth=2, width=8, dropout=0.5)   # the same model, fresh weights
+    >>> a is b
+    True
+    """
+
+    def __init__(self):
+        self._models = {}
+
+    def __len__(self):
+        return len(self._models)
+
+    def get(self, input_dim, n_classes, *, dropout=0.0, l2=0.0, **architecture):
+        """A model as ``build_mlp(input_dim, n_classes, ...)`` would build it, weights re-initialized."""
+        from dltutor.training import reset_optimizers  # noqa: PLC0415
+
+        dropout = check_float("dropout", dropout, low=0.0, high=0.95)
+        l2 = check_float("l2", l2, low=0.0, high=10.0)
+        key = (input_dim, n_classes, tuple(sorted(architecture.items())))
+        if key not in self._models:
+            model = build_mlp(input_dim, n_classes, tunable=True, **architecture)
+            self._models[key] = (model, model.get_weights())
+        model, initial = self._models[key]
+        model.set_weights(initial)
+        model._dltutor_l2.assign(l2)
+        for layer in model.layers:
+            if isinstance(layer, RateDropout):
+                layer.rate.assign(dropout)
+        reset_optimizers(model)
+        return model

@@ -19,7 +19,7 @@ import numpy as np
 from dltutor import data as _data
 from dltutor._backend import keras
 from dltutor._checks import check_float, check_int
-from dltutor.models import build_mlp
+from dltutor.models import ModelPool, build_mlp
 from dltutor.plots import BoundaryDisplay, DisplayMixin, TrainingCurvesDisplay, new_figure, palette
 from dltutor.training import StopTraining, train, train_many
 from dltutor.widgets import Explorer
@@ -122,7 +122,7 @@ def _accuracy(model, X, y):
 
 def run_fit(data=None, *, depth=2, width=256, epochs=300, learning_rate=0.01, l2=0.0, dropout=0.0,
             early_stopping=False, augmentation=False, label_noise=0.0, seed=0, label=None,
-            callbacks=(), stop=None):
+            callbacks=(), stop=None, pool=None):
     """Train an MLP on ``data`` (default: :func:`make_small_moons`) and measure the gap.
 
     Parameters
@@ -144,6 +144,8 @@ def run_fit(data=None, *, depth=2, width=256, epochs=300, learning_rate=0.01, l2
     label_noise : float in [0, 1]
         Share of training labels replaced by random ones (1.0: random labels).
     seed : int
+    pool : dltutor.models.ModelPool, optional
+        Reuse models (and their compiled training step) across calls: what widgets do.
 
     Returns
     -------
@@ -154,8 +156,12 @@ def run_fit(data=None, *, depth=2, width=256, epochs=300, learning_rate=0.01, l2
     if label_noise:
         y = add_label_noise(y, label_noise, n_classes=data.n_classes, seed=seed)
     X_fit, y_fit = augment(X, y, seed=seed) if augmentation else (X, y)
-    model = build_mlp(data.n_features, data.n_classes, depth=depth, width=width, l2=l2,
-                      dropout=dropout, seed=seed)
+    if pool is not None:
+        model = pool.get(data.n_features, data.n_classes, depth=depth, width=width, l2=l2,
+                         dropout=dropout, seed=seed)
+    else:
+        model = build_mlp(data.n_features, data.n_classes, depth=depth, width=width, l2=l2,
+                          dropout=dropout, seed=seed)
     cbs = list(callbacks)
     if early_stopping:
         cbs.insert(0, keras.callbacks.EarlyStopping(monitor="val_loss", patience=30,
@@ -495,6 +501,7 @@ class OverfittingExplorer(Explorer):
         fig, self.axes = new_figure(2, width=3.8, height=3.3)
         super().__init__(controls, figure=fig)
         self._curves = None
+        self._pool = ModelPool()
 
     def _draw_curves(self, history, metric):
         ax = self.axes[1]
@@ -529,7 +536,7 @@ class OverfittingExplorer(Explorer):
                 report(epoch + 1, epochs, f"Epoch {epoch + 1}: train loss {logs['loss']:.3f}, "
                                           f"validation loss {logs['val_loss']:.3f}")
 
-        fit = run_fit(data, callbacks=[on_epoch], stop=stop, **p)
+        fit = run_fit(data, callbacks=[on_epoch], stop=stop, pool=self._pool, **p)
         self.axes[0].clear()
         BoundaryDisplay.from_model(fit.model, data.X_train, fit_labels(fit), grid=grid).plot(
             self.axes[0], title=f"{len(data.X_train)} training points and the learned regions")

@@ -15,7 +15,7 @@ import numpy as np
 
 from dltutor import data as _data
 from dltutor._checks import check_choice, check_int
-from dltutor.models import build_mlp
+from dltutor.models import ModelPool, build_mlp
 from dltutor.plots import BoundaryDisplay, TrainingCurvesDisplay, new_figure
 from dltutor.training import StopTraining, train
 from dltutor.widgets import Explorer
@@ -164,6 +164,7 @@ class PlaygroundExplorer(Explorer):
         super().__init__(controls, figure=fig)
         self.axes = axes
         self.display = None
+        self._pool = ModelPool()
 
     def run(self, params, stop, report):
         for ax in self.axes:
@@ -184,8 +185,8 @@ class PlaygroundExplorer(Explorer):
                 raise StopTraining
 
         # build the model and the first frame before training, so the student sees the start
-        model = build_mlp(2, 2, depth=params["hidden_layers"], width=params["hidden_units"],
-                          activation=params["activation"], seed=params["seed"])
+        model = self._pool.get(2, 2, depth=params["hidden_layers"], width=params["hidden_units"],
+                               activation=params["activation"], seed=params["seed"])
         holder["model"] = model
         holder["display"] = PlaygroundDisplay(model, data, {"loss": [], "val_loss": []}).plot(self.axes)
         report(0, epochs, "Training…")

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import weakref
 
 import numpy as np
 
 from dltutor._backend import keras, tf
 from dltutor._checks import check_choice, check_float, check_int
 
-__all__ = ["History", "TrainResult", "StopTraining", "train", "ManyResult", "train_many"]
+__all__ = ["History", "TrainResult", "StopTraining", "train", "reset_optimizers", "ManyResult",
+           "train_many"]
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 
@@ -141,11 +141,15 @@ def _wrap_callbacks(callbacks):
     return wrapped
 
 
-def _build_epoch_fn(model, optimizer, loss_fn, *, n, batch_size, has_val, log_gradients):
-    """One compiled epoch: shuffle, every batch step, then the validation pass."""
-    steps = -(-n // batch_size)
+def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradients):
+    """One compiled epoch: shuffle, every batch step, then the validation pass.
+
+    Traced once per model and settings: the data's size is not baked in (``batch_size=None``
+    means one full batch, whatever the size), so new data of another size reuses the trace.
+    """
     kernels = [v for v in model.trainable_variables if "kernel" in v.path] if log_gradients else []
     trainable = model.trainable_variables
+    n_features = model.input_shape[-1]
 
     def step(xb, yb):
         with tf.GradientTape() as tape:
@@ -156,28 +160,32 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, n, batch_size, has_val, log_gr
         grads = tape.gradient(loss, trainable)
         optimizer.apply(grads, trainable)
         correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), yb), tf.float32))
-        return loss, correct, grads
+        norms = tf.stack([tf.norm(g) for g, v in zip(grads, trainable) if "kernel" in v.path]) \
+            if kernels else tf.zeros([0])
+        return loss, correct, norms
 
-    @tf.function(reduce_retracing=True)
+    matrix = tf.TensorSpec([None, n_features], tf.float32)
+    labels = tf.TensorSpec([None], tf.int32)
+
+    @tf.function(input_signature=[matrix, labels, matrix, labels, tf.TensorSpec([2], tf.int64)])
     def run_epoch(X, y, Xv, yv, seed):
-        perm = tf.argsort(tf.random.stateless_uniform([n], seed=seed))
-        total_loss = tf.constant(0.0)
-        total_correct = tf.constant(0.0)
-        norms = tf.zeros([len(kernels)])
-        # A few steps are unrolled (cheaper to trace); many run in a tf.while_loop.
-        for i in (range(steps) if steps <= 4 else tf.range(steps)):
-            idx = perm[i * batch_size: min((i + 1) * batch_size, n)] if steps <= 4 else \
-                perm[i * batch_size: tf.minimum((i + 1) * batch_size, n)]
-            xb, yb = tf.gather(X, idx), tf.gather(y, idx)
-            loss, correct, grads = step(xb, yb)
-            if kernels:
-                kgrads = [g for g, v in zip(grads, trainable) if "kernel" in v.path]
-                first = tf.stack([tf.norm(g) for g in kgrads])
-                norms = first if steps <= 4 and i == 0 else \
-                    tf.cond(tf.equal(i, 0), lambda: first, lambda: norms)  # noqa: B023
-            total_loss += loss * tf.cast(tf.shape(idx)[0], tf.float32)
-            total_correct += correct
-        logs = {"loss": total_loss / n, "accuracy": total_correct / n}
+        n = tf.shape(X)[0]
+        if batch_size is None:                      # one full-batch step: nothing to shuffle
+            loss, correct, norms = step(X, y)
+            total_loss, total_correct = loss * tf.cast(n, tf.float32), correct
+        else:
+            perm = tf.argsort(tf.random.stateless_uniform([n], seed=seed))
+            steps = (n + batch_size - 1) // batch_size
+            total_loss = tf.constant(0.0)
+            total_correct = tf.constant(0.0)
+            norms = tf.zeros([len(kernels)])
+            for i in tf.range(steps):
+                idx = perm[i * batch_size: tf.minimum((i + 1) * batch_size, n)]
+                loss, correct, step_norms = step(tf.gather(X, idx), tf.gather(y, idx))
+                norms = tf.cond(tf.equal(i, 0), lambda: step_norms, lambda: norms)  # noqa: B023 - first batch
+                total_loss += loss * tf.cast(tf.shape(idx)[0], tf.float32)
+                total_correct += correct
+        logs = {"loss": total_loss / tf.cast(n, tf.float32), "accuracy": total_correct / tf.cast(n, tf.float32)}
         if has_val:
             logits = model(Xv, training=False)
             logs["val_loss"] = loss_fn(yv, logits)
@@ -188,16 +196,20 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, n, batch_size, has_val, log_gr
     return run_epoch
 
 
-# model -> {settings: (optimizer, compiled epoch)}. Training the same model again with the same
-# settings reuses both (and so continues from the optimizer's state, as model.fit does) instead
-# of tracing again; the entry goes away with the model.
-_COMPILED = weakref.WeakKeyDictionary()
+# Training the same model again with the same settings reuses its optimizer and compiled epoch
+# (and so continues from the optimizer's state, as model.fit does) instead of tracing again.
+# The cache lives on the model itself (not in a module-level table that would keep every model
+# alive: the compiled function refers to its model), so it goes away with the model.
+_CACHE_ATTR = "_dltutor_compiled"
 
 
 def _compiled_epoch(model, optimizer, learning_rate, clipnorm, **shape):
     given = isinstance(optimizer, keras.optimizers.Optimizer)
     key = (id(optimizer) if given else optimizer, clipnorm, tuple(sorted(shape.items())))
-    per_model = _COMPILED.setdefault(model, {})
+    per_model = model.__dict__.get(_CACHE_ATTR)
+    if per_model is None:
+        per_model = {}
+        object.__setattr__(model, _CACHE_ATTR, per_model)  # bypass Keras' attribute tracking
     if key in per_model:
         opt, fn = per_model[key]
         if not given:
@@ -205,11 +217,24 @@ def _compiled_epoch(model, optimizer, learning_rate, clipnorm, **shape):
                                             low_open=True)
         return fn
     opt = _make_optimizer(optimizer, learning_rate, clipnorm)
-    opt.build(model.trainable_variables)
+    if not opt.built:
+        opt.build(model.trainable_variables)
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     fn = _build_epoch_fn(model, opt, loss_fn, **shape)
     per_model[key] = (opt, fn)
     return fn
+
+
+def reset_optimizers(model):
+    """Zero the state (step count, moments) of every optimizer cached for ``model``.
+
+    Training a re-initialized model then starts exactly as with a fresh optimizer, while the
+    compiled epoch is reused (see :class:`dltutor.models.ModelPool`).
+    """
+    for opt, _ in model.__dict__.get(_CACHE_ATTR, {}).values():
+        for var in opt.variables:
+            if "learning_rate" not in var.path:     # train() sets the rate on every call
+                var.assign(tf.zeros_like(var))
 
 
 def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimizer="adam",
@@ -266,16 +291,16 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
     seed = check_int("seed", seed, low=0)
     X, y = _as_arrays(X, y, model.input_shape[-1])
     n = len(X)
-    batch_size = n if batch_size is None else check_int("batch_size", batch_size, low=1)
-    batch_size = min(batch_size, n)
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, low=1)
+        batch_size = None if batch_size >= n else batch_size   # one batch: the full-batch path
     has_val = validation_data is not None
     if has_val:
         Xv, yv = _as_arrays(*validation_data, model.input_shape[-1])
     else:
         Xv, yv = X[:1], y[:1]
-    run_epoch = _compiled_epoch(model, optimizer, learning_rate, clipnorm, n=n,
-                                batch_size=batch_size, has_val=has_val,
-                                log_gradients=log_gradients)
+    run_epoch = _compiled_epoch(model, optimizer, learning_rate, clipnorm, batch_size=batch_size,
+                                has_val=has_val, log_gradients=log_gradients)
     callbacks = _wrap_callbacks(callbacks)
     history = History()
     norms = []

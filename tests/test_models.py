@@ -44,3 +44,26 @@ def test_random_normal_std_sets_the_spread():
 def test_bad_arguments_are_explained(kwargs, match):
     with pytest.raises(ValueError, match=match):
         build_mlp(4, 2, **kwargs)
+
+
+def test_model_pool_reuses_one_model_per_architecture_with_fresh_weights():
+    from dltutor.data import make_moons
+    from dltutor.models import ModelPool
+    from dltutor.training import train
+
+    d = make_moons(120, seed=0)
+
+    def final_loss(model):
+        return train(model, d.X_train, d.y_train, epochs=30, validation_data=(d.X_test, d.y_test)).history["val_loss"][-1]
+
+    pool = ModelPool()
+    fresh = final_loss(build_mlp(2, 2, depth=2, width=16, seed=3))
+    first = pool.get(2, 2, depth=2, width=16, seed=3)
+    assert final_loss(first) == fresh                       # same numbers as a fresh model
+    with_dropout = pool.get(2, 2, depth=2, width=16, seed=3, dropout=0.5)
+    assert with_dropout is first and final_loss(with_dropout) != fresh
+    with_l2 = pool.get(2, 2, depth=2, width=16, seed=3, l2=0.01)
+    assert final_loss(with_l2) != fresh
+    assert final_loss(pool.get(2, 2, depth=2, width=16, seed=3)) == fresh   # back to the start
+    pool.get(2, 2, depth=2, width=32, seed=3)
+    assert len(pool) == 2
