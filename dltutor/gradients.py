@@ -290,7 +290,7 @@ class GradientsExplorer(Explorer):
         fig, self.axes = new_figure(3, width=3.5, height=3.2)
         super().__init__(controls, figure=fig)
         self._heatmap = GradientHeatmapDisplay(np.full((1, depth + 1), np.nan)).plot(self.axes[1])
-        self._pool = ModelPool()
+        self._pool = ModelPool(tunable=False)
 
     def run(self, params, stop, report):
         p = dict(params)

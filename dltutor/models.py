@@ -137,8 +137,9 @@ class ModelPool:
     Every new Keras model needs a new compiled training step, and each trace costs time (a
     few tenths of a second) and memory that TensorFlow does not give back (about 2 MB). A widget
     that rebuilt its model on every slider move would grow without bound; with a pool, moving
-    back to a setting seen before costs neither. Dropout and L2 are variables
-    (``build_mlp(tunable=True)``), so changing them does not need another model either.
+    back to a setting seen before costs neither. With ``tunable=True`` dropout and L2 are
+    variables (``build_mlp(tunable=True)``), so changing them needs no other model either; a
+    widget without those controls uses ``tunable=False`` and skips their per-step cost.
 
     Examples
     --------
@@ -149,7 +150,8 @@ class ModelPool:
     True
     """
 
-    def __init__(self):
+    def __init__(self, *, tunable=True):
+        self.tunable = tunable
         self._models = {}
 
     def __len__(self):
@@ -161,15 +163,18 @@ class ModelPool:
 
         dropout = check_float("dropout", dropout, low=0.0, high=0.95)
         l2 = check_float("l2", l2, low=0.0, high=10.0)
+        if not self.tunable:
+            architecture.update(dropout=dropout, l2=l2)
         key = (input_dim, n_classes, tuple(sorted(architecture.items())))
         if key not in self._models:
-            model = build_mlp(input_dim, n_classes, tunable=True, **architecture)
+            model = build_mlp(input_dim, n_classes, tunable=self.tunable, **architecture)
             self._models[key] = (model, model.get_weights())
         model, initial = self._models[key]
         model.set_weights(initial)
-        model._dltutor_l2.assign(l2)
-        for layer in model.layers:
-            if isinstance(layer, RateDropout):
-                layer.rate.assign(dropout)
+        if self.tunable:
+            model._dltutor_l2.assign(l2)
+            for layer in model.layers:
+                if isinstance(layer, RateDropout):
+                    layer.rate.assign(dropout)
         reset_optimizers(model)
         return model

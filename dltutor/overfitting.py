@@ -30,7 +30,7 @@ __all__ = ["make_small_moons", "add_label_noise", "augment", "FitResult", "run_f
            "CrossValidation", "run_cross_validation", "SweepDisplay", "DoubleDescentDisplay",
            "CrossValidationDisplay", "ToolboxDisplay", "OverfittingExplorer", "TOOLBOX", "L2S"]
 
-N_VAL = 1000  # validation points for the 2-D set: enough that the validation score is precise
+N_VAL = 500  # validation points for the 2-D set: a precise score (+-2 points), a cheap pass
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -38,13 +38,13 @@ N_VAL = 1000  # validation points for the 2-D set: enough that the validation sc
 def make_small_moons(n_train=60, *, noise=0.35, seed=0):
     """A deliberately small, noisy two-moons training set and a large validation set.
 
-    Returns a :class:`dltutor.data.Dataset` with ``n_train`` training points and 1000
+    Returns a :class:`dltutor.data.Dataset` with ``n_train`` training points and 500
     validation points (``X_test``, ``y_test``) from the same distribution.
     """
     n_train = check_int("n_train", n_train, low=10, high=5000)
-    total = n_train + N_VAL
-    d = _data.make_moons(total, noise=noise, test_size=N_VAL / total, seed=seed)
-    return dataclasses.replace(d, name="small moons",
+    total = n_train + 1000                  # draw 1000, keep N_VAL: the same training points
+    d = _data.make_moons(total, noise=noise, test_size=1000 / total, seed=seed)
+    return dataclasses.replace(d, name="small moons", X_test=d.X_test[:N_VAL], y_test=d.y_test[:N_VAL],
                                description=f"{n_train} noisy moons (noise {noise}) + {N_VAL} validation")
 
 

@@ -164,7 +164,7 @@ class PlaygroundExplorer(Explorer):
         super().__init__(controls, figure=fig)
         self.axes = axes
         self.display = None
-        self._pool = ModelPool()
+        self._pool = ModelPool(tunable=False)
 
     def run(self, params, stop, report):
         for ax in self.axes:
