@@ -275,7 +275,7 @@ class GradientsExplorer(Explorer):
             "initializer": W.Dropdown(options=("glorot_uniform", "he_normal", "lecun_normal", "random_normal"),
                                       value=initializer, description="initializer", style=style, layout=box),
             "init_std": W.FloatLogSlider(value=init_std, base=10, min=-2, max=0.5, step=0.1,
-                                         description="std (random_normal)", readout_format=".2f", **sl),
+                                         description="init std", readout_format=".2f", **sl),
             "batch_norm": W.Checkbox(value=batch_norm, description="batch norm", indent=False,
                                      layout=W.Layout(width="130px")),
             "residual": W.Checkbox(value=residual, description="residual", indent=False,
@@ -283,7 +283,7 @@ class GradientsExplorer(Explorer):
             "clipnorm": W.Checkbox(value=clipnorm, description="clip gradients (clipnorm=1)", indent=False,
                                    layout=W.Layout(width="230px")),
             "learning_rate": W.SelectionSlider(options=LEARNING_RATES, value=learning_rate,
-                                               description="learning rate (SGD)", **sl),
+                                               description="learning rate", **sl),
             "epochs": W.IntSlider(value=epochs, min=5, max=100, step=5, description="epochs", **sl),
             "seed": W.BoundedIntText(value=seed, min=0, max=10_000, description="seed", style=style, layout=box),
         }
