@@ -66,12 +66,6 @@ class LayerGradients:
         return bool(np.isfinite(self.norms).all())
 
 
-def _build(depth, width, activation, initializer, init_std, batch_norm, residual, seed):
-    return build_mlp(64, 10, depth=depth, width=width, activation=activation,
-                     initializer=initializer, init_std=init_std, batch_norm=batch_norm,
-                     residual=residual, seed=seed)
-
-
 def measure_gradients(*, depth=10, width=64, activation="sigmoid", initializer="glorot_uniform",
                       init_std=0.05, batch_norm=False, residual=False, n_samples=256, seed=0,
                       model=None):
@@ -99,7 +93,9 @@ def measure_gradients(*, depth=10, width=64, activation="sigmoid", initializer="
     d = _data.load_digits(seed=seed)
     X = tf.constant(d.X_train[:n_samples])
     y = tf.constant(d.y_train[:n_samples])
-    model = model or _build(depth, width, activation, initializer, init_std, batch_norm, residual, seed)
+    model = model or build_mlp(64, 10, depth=depth, width=width, activation=activation,
+                               initializer=initializer, init_std=init_std, batch_norm=batch_norm,
+                               residual=residual, seed=seed)
     acts = [layer.output for layer in model.layers if layer.name.startswith("act_")]
     probe = keras.Model(model.inputs, [*acts, model.outputs[0]])
     kernels = [v for v in model.trainable_variables if v.path.split("/")[0].startswith("hidden_")
@@ -150,18 +146,19 @@ def run_depth_comparison(names=("sigmoid + Glorot", "ReLU + He", "sigmoid + batc
 
 
 def run_exploding(*, init_std=0.5, clipnorm=None, depth=10, width=64, epochs=20, batch_size=64,
-                  learning_rate=0.01, seed=0):
+                  learning_rate=0.01, optimizer="sgd", seed=0):
     """A ReLU network initialized with ``random_normal(init_std)``: He would be ~0.18 at width 64.
 
     Activations grow layer by layer, the first gradients are enormous, one SGD step throws the
     weights to infinity, and the loss becomes NaN; ``clipnorm`` caps every gradient's norm.
+    ``optimizer`` may be a Keras optimizer instance (then it brings its own rate and clipping).
     Returns the :class:`dltutor.training.TrainResult` (``.diverged``, ``.message``).
     """
     d = _data.load_digits(seed=seed)
     model = build_mlp(64, 10, depth=depth, width=width, activation="relu",
                       initializer="random_normal", init_std=init_std, seed=seed)
     return train(model, d.X_train, d.y_train, epochs=epochs, batch_size=batch_size,
-                 optimizer="sgd", learning_rate=learning_rate, clipnorm=clipnorm,
+                 optimizer=optimizer, learning_rate=learning_rate, clipnorm=clipnorm,
                  validation_data=(d.X_test, d.y_test), seed=seed)
 
 

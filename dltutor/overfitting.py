@@ -106,6 +106,7 @@ class FitResult:
     params: dict
     model: object = dataclasses.field(repr=False, compare=False)
     data: object = dataclasses.field(repr=False, compare=False)
+    y_train: object = dataclasses.field(default=None, repr=False, compare=False)  # labels trained on
 
     @property
     def gap(self):
@@ -175,7 +176,7 @@ def run_fit(data=None, *, depth=2, width=256, epochs=300, learning_rate=0.01, l2
                   label_noise=label_noise, seed=seed, n_train=len(X))
     return FitResult(label or f"{depth}x{width} MLP", hist, _accuracy(model, X, y),
                      _accuracy(model, data.X_test, data.y_test), best, result.stop_reason,
-                     result.message, params, model, data)
+                     result.message, params, model, data, y)
 
 
 # --- sweeps -------------------------------------------------------------------------------------
@@ -248,7 +249,7 @@ def run_random_labels(*, fraction=1.0, width=512, epochs=150, learning_rate=0.00
     params = dict(width=width, epochs=epochs, label_noise=fraction, seed=seed, chance=0.1)
     return FitResult(f"{fraction:.0%} random labels", hist, _accuracy(model, data.X_train, y),
                      _accuracy(model, data.X_test, data.y_test), best, result.stop_reason,
-                     result.message, params, model, data)
+                     result.message, params, model, data, y)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -538,7 +539,7 @@ class OverfittingExplorer(Explorer):
 
         fit = run_fit(data, callbacks=[on_epoch], stop=stop, pool=self._pool, **p)
         self.axes[0].clear()
-        BoundaryDisplay.from_model(fit.model, data.X_train, fit_labels(fit), grid=grid).plot(
+        BoundaryDisplay.from_model(fit.model, data.X_train, fit.y_train, grid=grid).plot(
             self.axes[0], title=f"{len(data.X_train)} training points and the learned regions")
         self._draw_curves(fit.history, params["metric"])
         text = (f"Train accuracy {fit.train_accuracy:.0%}, validation {fit.val_accuracy:.0%}: "
@@ -549,11 +550,3 @@ class OverfittingExplorer(Explorer):
         if fit.stop_reason in ("nan", "stopped"):
             self.show_message(fit.message)
         return fit
-
-
-def fit_labels(fit):
-    """The training labels the model saw (with label noise, if any)."""
-    y = fit.data.y_train
-    if fit.params["label_noise"]:
-        y = add_label_noise(y, fit.params["label_noise"], n_classes=fit.data.n_classes, seed=fit.params["seed"])
-    return y
