@@ -2,12 +2,13 @@
 
 pip builds this project in an isolated environment that hides the target's site-packages, so the
 check runs the target interpreter itself in isolated mode (``-I`` ignores the PYTHONPATH that
-pip's isolation injects). Everything else is plain static metadata in pyproject.toml.
+pip's isolation injects). It also lists the packages (every lesson folder is one). Everything else is plain static
+metadata in pyproject.toml.
 """
 import subprocess
 import sys
 
-from setuptools import setup
+from setuptools import find_packages, setup
 
 BASE_DEPENDENCIES = [
     "keras>=3.0",
@@ -62,4 +63,9 @@ def dependencies(found=None):
     return [TENSORFLOW, *BASE_DEPENDENCIES]
 
 
-setup(install_requires=dependencies())
+def packages():
+    """dltutor and its lesson folders (found, so a new lesson needs no edit), plus the data."""
+    return [*find_packages(include=["dltutor", "dltutor.*"]), "dltutor.datasets"]
+
+
+setup(install_requires=dependencies(), packages=packages())

@@ -5,8 +5,10 @@
 
 Rows: import time; kernel start to the first live plot of notebook 00; dltutor.train against
 model.fit (same model, data, epochs and batch size; cold = fresh model, trace included, and warm
-= the same model trained again); playground control response; each notebook's wall time and the
-kernel's peak RSS (VmHWM). Machines are shared and noisy: read the ratios, not the seconds.
+= the same model trained again); each explorer's control response (to the first redraw and to
+the final figure); RSS over 200 random control moves per explorer; each notebook's wall time,
+slowest cell and the kernel's peak RSS (VmHWM), on both cores and pinned to one (Binder).
+Machines are shared and noisy: read the ratios, not the seconds.
 """
 from __future__ import annotations
 
@@ -177,6 +179,49 @@ def bench_gradients():
     _control_response(ex, changes, "lesson 02 explorer")
 
 
+def _explorer_classes():
+    import importlib  # noqa: PLC0415
+    import inspect  # noqa: PLC0415
+    import pkgutil  # noqa: PLC0415
+
+    import dltutor  # noqa: PLC0415
+    from dltutor.widgets import Explorer  # noqa: PLC0415
+
+    for info in pkgutil.iter_modules(dltutor.__path__):
+        if info.ispkg and importlib.util.find_spec(f"dltutor.{info.name}.explorer"):
+            module = importlib.import_module(f"dltutor.{info.name}.explorer")
+            for _, cls in inspect.getmembers(module, inspect.isclass):
+                if issubclass(cls, Explorer) and cls is not Explorer and cls.__module__ == module.__name__:
+                    yield cls
+
+
+def bench_memory(n_moves=200):
+    """RSS over 200 random control moves per explorer (new seeds, extremes), after the first 10.
+
+    Epochs are set to each explorer's minimum: memory does not depend on how long a run is, and
+    200 full-length runs would take an hour.
+    """
+    import gc  # noqa: PLC0415
+    import random  # noqa: PLC0415
+
+    sys.path.insert(0, str(ROOT))
+    from dltutor.widgets import random_move  # noqa: PLC0415
+
+    for cls in _explorer_classes():
+        ex = cls()
+        ex.update(epochs=ex.controls["epochs"].min)
+        rng = random.Random(1)
+        refused = 0
+        for i in range(n_moves):
+            refused += ex.update(**random_move(ex, rng, skip=("epochs",))) is None
+            if i == 9:
+                gc.collect()
+                after_10 = _rss_mb()
+        gc.collect()
+        row(f"{cls.__name__}: RSS growth from move 10 to move {n_moves}", _rss_mb() - after_10, "MB",
+            f"({after_10:.0f} -> {_rss_mb():.0f} MB; budget 150 MB; {refused} moves refused with a message)")
+
+
 def _kernel_pid(client):
     try:
         return client.km.provisioner.process.pid
@@ -194,7 +239,19 @@ def _peak_rss_mb(pid):
     return float("nan")
 
 
-def bench_notebooks():
+def bench_notebooks_one_core():
+    """Each notebook with its kernel pinned to one core (``taskset -c 0``): Binder's one CPU."""
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    saved = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(saved)})     # the kernels started below inherit it
+    try:
+        bench_notebooks(label=" (1 core)")
+    finally:
+        os.sched_setaffinity(0, saved)
+
+
+def bench_notebooks(label=""):
     import nbformat
     from nbclient import NotebookClient
 
@@ -204,26 +261,31 @@ def bench_notebooks():
                                 resources={"metadata": {"path": str(path.parent)}})
         t0 = time.perf_counter()
         first_plot = None
+        slowest = (0.0, None)
         with client.setup_kernel():
             pid = _kernel_pid(client)
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
+                t_cell = time.perf_counter()
                 client.execute_cell(cell, index)
+                slowest = max(slowest, (time.perf_counter() - t_cell, index))
                 if first_plot is None and any(
                         "application/vnd.jupyter.widget-view+json" in o.get("data", {})
                         for o in cell.outputs):
                     first_plot = time.perf_counter() - t0
             peak = _peak_rss_mb(pid)
         wall = time.perf_counter() - t0
-        row(f"{path.name}: wall time, kernel start to last cell", wall, "s")
-        if first_plot is not None:
+        row(f"{path.name}{label}: wall time, kernel start to last cell", wall, "s")
+        row(f"{path.name}{label}: slowest cell", slowest[0], "s", f"(cell {slowest[1]}; nbgrader's limit: 30 s)")
+        if first_plot is not None and not label:
             row(f"{path.name}: kernel start to first live plot done", first_plot, "s")
-        row(f"{path.name}: kernel peak RSS", peak, "MB", "(Binder: 2048 MB for everything)")
+        row(f"{path.name}{label}: kernel peak RSS", peak, "MB", "(Binder: 2048 MB for everything)")
 
 
 BENCHES = {"import": bench_import, "training": bench_training, "playground": bench_playground,
-           "overfitting": bench_overfitting, "gradients": bench_gradients, "notebooks": bench_notebooks}
+           "overfitting": bench_overfitting, "gradients": bench_gradients, "memory": bench_memory,
+           "notebooks": bench_notebooks, "notebooks1": bench_notebooks_one_core}
 
 
 def main():

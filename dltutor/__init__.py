@@ -15,17 +15,18 @@ models     build_mlp(): the Keras models the lessons train
 training   train(), train_many(): a compiled training loop, many small models at once
 plots      Display objects (compute once, ``.plot(ax=None)``)
 widgets    LiveFigure and the Explorer base class
-exercises  check / hint / solution exercises
-playground notebook 00's mini TensorFlow Playground
-overfitting lesson 01: overfitting and generalization
-gradients  lesson 02: vanishing and exploding gradients
+exercises  check / hint / solution exercises (the machinery; ``lesson("01")`` finds a set)
+
+Lessons, one folder each (compute, display, explorer, exercises), imported on first use:
+playground (00), overfitting (01), gradients (02), ... ``from dltutor import overfitting as of``.
 """
 import importlib
+import importlib.util
+import pkgutil
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("env", "data", "models", "training", "plots", "widgets", "exercises",
-               "playground", "overfitting", "gradients", "cli")
+_SUBMODULES = ("env", "data", "models", "training", "plots", "widgets", "exercises", "cli")
 # Curated shortcuts: dltutor.<name> -> dltutor.<module>.<name>
 _SHORTCUTS = {
     "doctor": "env",
@@ -40,7 +41,7 @@ __all__ = ["__version__", *_SUBMODULES, *_SHORTCUTS]
 
 
 def __getattr__(name):
-    if name in _SUBMODULES:
+    if name in _SUBMODULES or name in _lessons():
         return importlib.import_module(f"{__name__}.{name}")
     if name in _SHORTCUTS:
         module = importlib.import_module(f"{__name__}.{_SHORTCUTS[name]}")
@@ -48,5 +49,10 @@ def __getattr__(name):
     raise AttributeError(f"module 'dltutor' has no attribute {name!r}")
 
 
+def _lessons():
+    """The lesson folders (sub-packages), found on disk: no list here names them."""
+    return [m.name for m in pkgutil.iter_modules(__path__) if m.ispkg and m.name != "datasets"]
+
+
 def __dir__():
-    return sorted(__all__)
+    return sorted([*__all__, *_lessons()])

@@ -8,6 +8,7 @@ variable themselves, those start-up lines are swallowed. Python exceptions still
 ``dltutor.doctor()`` reports the device in words.
 """
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -34,10 +35,25 @@ def quiet_native_stderr():
             os.close(saved)
 
 
+class _NoRetracingWarning(logging.Filter):
+    """Drop TensorFlow's "N out of the last M calls ... triggered tf.function retracing" warning.
+
+    dltutor compiles one training function per model on purpose (and a pool keeps their number
+    bounded), so the warning, which counts traces across all of them, is noise in a student's
+    notebook. Every other TensorFlow log message passes.
+    """
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
 with quiet_native_stderr():
     import keras
     import tensorflow as tf
 
     tf.config.list_logical_devices()  # initialise devices now: the cuInit message comes here
+
+if not any(isinstance(f, _NoRetracingWarning) for f in tf.get_logger().filters):
+    tf.get_logger().addFilter(_NoRetracingWarning())
 
 __all__ = ["keras", "tf", "quiet_native_stderr"]

@@ -60,7 +60,10 @@ def _split(name, X, y, *, test_size, seed, n_classes, description):
 
 def _check_split(n_samples, test_size):
     n_samples = check_int("n_samples", n_samples, low=20)
-    test_size = check_float("test_size", test_size, low=0.0, high=0.99, low_open=True)
+    test_size = check_float("test_size", test_size, low=0.0, high=0.995, low_open=True)
+    if round(n_samples * (1 - test_size)) < 2 or round(n_samples * test_size) < 2:
+        raise ValueError(f"{n_samples} samples with test_size={test_size:g} leave fewer than 2 "
+                         "for training or testing; use more samples or a test_size nearer 0.5.")
     return n_samples, test_size
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dltutor._backend import keras
 from dltutor._checks import check_choice, check_float, check_int
 
-__all__ = ["build_mlp", "ModelPool", "RateDropout", "TunableL2", "ACTIVATIONS", "INITIALIZERS"]
+__all__ = ["build_mlp", "reinitialize", "ModelPool", "RateDropout", "TunableL2", "ACTIVATIONS", "INITIALIZERS"]
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "gelu", "selu", "elu", "linear")
 INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
@@ -114,20 +114,60 @@ def build_mlp(input_dim, n_classes, *, depth=1, width=64, activation="relu",
     for i in range(depth):
         dense = keras.layers.Dense(width, kernel_initializer=_initializer(initializer, std=init_std, seed=seed + i),
                                    kernel_regularizer=regularizer, name=f"hidden_{i + 1}")
+        dense._dltutor_offset = i      # its initializer's seed is seed + i (see reinitialize)
         h = dense(x)
         if batch_norm:
             h = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"bn_{i + 1}")(h)
         h = keras.layers.Activation(activation, name=f"act_{i + 1}")(h)
+        drop = None
         if tunable:
-            h = RateDropout(dropout, seed=seed + 1000 + i, name=f"dropout_{i + 1}")(h)
+            drop = RateDropout(dropout, seed=seed + 1000 + i, name=f"dropout_{i + 1}")
         elif dropout > 0:
-            h = keras.layers.Dropout(dropout, seed=seed + 1000 + i, name=f"dropout_{i + 1}")(h)
+            drop = keras.layers.Dropout(dropout, seed=seed + 1000 + i, name=f"dropout_{i + 1}")
+        if drop is not None:
+            drop._dltutor_offset = 1000 + i
+            h = drop(h)
         x = keras.layers.Add(name=f"skip_{i + 1}")([x, h]) if residual and i > 0 else h
-    outputs = keras.layers.Dense(n_classes, kernel_initializer=_initializer(initializer, std=init_std, seed=seed + depth),
-                                 kernel_regularizer=regularizer, name="logits")(x)
+    head = keras.layers.Dense(n_classes, kernel_initializer=_initializer(initializer, std=init_std, seed=seed + depth),
+                              kernel_regularizer=regularizer, name="logits")
+    head._dltutor_offset = depth
+    outputs = head(x)
     model = keras.Model(inputs, outputs, name=name or f"mlp_{depth}x{width}_{activation}")
+    object.__setattr__(model, "_dltutor_init", {"initializer": initializer, "init_std": init_std})
     if tunable:
         object.__setattr__(model, "_dltutor_l2", l2_factor)
+    return model
+
+
+def reinitialize(model, *, seed=0, initializer=None, init_std=None):
+    """Give a model built by :func:`build_mlp` the initial weights of ``build_mlp(..., seed=seed)``.
+
+    Kernels are drawn again from their initializer (``initializer`` and ``init_std`` may name
+    another one), biases and batch normalization start afresh, and every dropout layer's random
+    stream restarts from its seed, so a training run after this is the same run as with a new
+    model, without building one (and tracing its training step) again.
+    """
+    spec = model.__dict__.get("_dltutor_init")
+    if spec is None:
+        raise ValueError("reinitialize() takes models made by build_mlp (or ModelPool).")
+    seed = check_int("seed", seed, low=0)
+    name = spec["initializer"] if initializer is None else initializer
+    std = spec["init_std"] if init_std is None else check_float("init_std", init_std, low=0.0,
+                                                                  high=100.0, low_open=True)
+    for layer in model.layers:
+        offset = getattr(layer, "_dltutor_offset", None)
+        if isinstance(layer, keras.layers.Dense) and offset is not None:
+            init = _initializer(name, std=std, seed=seed + offset)
+            layer.kernel.assign(init(tuple(layer.kernel.shape), dtype=layer.kernel.dtype))
+            layer.bias.assign(keras.ops.zeros_like(layer.bias))
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            for var, value in ((layer.gamma, 1.0), (layer.beta, 0.0), (layer.moving_mean, 0.0),
+                               (layer.moving_variance, 1.0)):
+                var.assign(keras.ops.full_like(var, value))
+        generator = getattr(layer, "seed_generator", None)
+        if generator is not None and offset is not None:
+            generator.state.assign(keras.ops.convert_to_tensor([seed + offset, 0],
+                                                                dtype=generator.state.dtype))
     return model
 
 
@@ -136,41 +176,49 @@ class ModelPool:
 
     Every new Keras model needs a new compiled training step, and each trace costs time (a
     few tenths of a second) and memory that TensorFlow does not give back (about 2 MB). A widget
-    that rebuilt its model on every slider move would grow without bound; with a pool, moving
-    back to a setting seen before costs neither. With ``tunable=True`` dropout and L2 are
-    variables (``build_mlp(tunable=True)``), so changing them needs no other model either; a
-    widget without those controls uses ``tunable=False`` and skips their per-step cost.
+    that rebuilt its model on every slider move would grow without bound. The pool keeps one
+    model per architecture (sizes, activation, batch norm, residual), and at most ``max_models``
+    of them (the least recently used goes first); a new seed or initializer only draws new
+    weights (:func:`reinitialize`). With ``tunable=True`` dropout and L2 are variables
+    (``build_mlp(tunable=True)``), so changing them needs no other model either; a widget
+    without those controls uses ``tunable=False`` and skips their per-step cost.
 
     Examples
     --------
     >>> pool = ModelPool()
-    >>> a = pool.get(2, 2, depth=2, width=8, dropout=0.2)
-    >>> b = pool.get(2, 2, depth=2, width=8, dropout=0.5)   # the same model, fresh weights
+    >>> a = pool.get(2, 2, depth=2, width=8, dropout=0.2, seed=0)
+    >>> b = pool.get(2, 2, depth=2, width=8, dropout=0.5, seed=1)   # the same model, fresh weights
     >>> a is b
     True
     """
 
-    def __init__(self, *, tunable=True):
+    def __init__(self, *, tunable=True, max_models=6):
         self.tunable = tunable
+        self.max_models = check_int("max_models", max_models, low=1)
         self._models = {}
 
     def __len__(self):
         return len(self._models)
 
-    def get(self, input_dim, n_classes, *, dropout=0.0, l2=0.0, **architecture):
+    def get(self, input_dim, n_classes, *, dropout=0.0, l2=0.0, seed=0, initializer="glorot_uniform",
+            init_std=0.05, **architecture):
         """A model as ``build_mlp(input_dim, n_classes, ...)`` would build it, weights re-initialized."""
         from dltutor.training import reset_optimizers  # noqa: PLC0415
 
         dropout = check_float("dropout", dropout, low=0.0, high=0.95)
         l2 = check_float("l2", l2, low=0.0, high=10.0)
+        check_choice("initializer", initializer, INITIALIZERS)
         if not self.tunable:
             architecture.update(dropout=dropout, l2=l2)
         key = (input_dim, n_classes, tuple(sorted(architecture.items())))
-        if key not in self._models:
-            model = build_mlp(input_dim, n_classes, tunable=self.tunable, **architecture)
-            self._models[key] = (model, model.get_weights())
-        model, initial = self._models[key]
-        model.set_weights(initial)
+        model = self._models.pop(key, None)        # popped and put back: the most recent is last
+        if model is None:
+            while len(self._models) >= self.max_models:
+                self._models.pop(next(iter(self._models)))
+            model = build_mlp(input_dim, n_classes, tunable=self.tunable, seed=seed,
+                              initializer=initializer, init_std=init_std, **architecture)
+        self._models[key] = model
+        reinitialize(model, seed=seed, initializer=initializer, init_std=init_std)
         if self.tunable:
             model._dltutor_l2.assign(l2)
             for layer in model.layers:

@@ -161,9 +161,10 @@ class BoundaryDisplay(DisplayMixin):
     def from_model(cls, model, X, y, *, resolution=60, grid=None):
         """Evaluate ``model`` (logits out) on a grid around ``X (n, 2)``."""
         xx, yy, points = grid if grid is not None else cls.grid(np.asarray(X), resolution)
-        logits = np.asarray(model(points, training=False))
-        z = logits - logits.max(1, keepdims=True)
-        p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+        logits = np.asarray(model(points, training=False), dtype="float64")
+        with np.errstate(all="ignore"):     # a diverged model: NaN/inf logits draw as blank
+            z = logits - logits.max(1, keepdims=True)
+            p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
         return cls(xx, yy, p[:, 1].reshape(xx.shape), X, y)
 
     def plot(self, ax=None, *, title=None):

@@ -63,7 +63,8 @@ class TrainResult:
         one float per completed epoch.
     stop_reason : str or None
         ``None`` (ran all epochs), ``"stopped"`` (stop requested), ``"early_stopping"`` (a
-        callback set ``model.stop_training``) or ``"nan"`` (the loss became non-finite).
+        callback set ``model.stop_training``) or ``"diverged"`` (the loss, the outputs, a
+        gradient or a weight became NaN or infinite, or the loss jumped by orders of magnitude).
     seconds : float
         Wall time, first trace included.
     grad_norms : numpy.ndarray or None
@@ -76,6 +77,7 @@ class TrainResult:
     stop_reason: str | None
     seconds: float
     grad_norms: np.ndarray | None = None
+    divergence: str | None = None    # what diverged, in words ("the loss became NaN or infinite")
 
     @property
     def epochs_run(self):
@@ -83,7 +85,7 @@ class TrainResult:
 
     @property
     def diverged(self):
-        return self.stop_reason == "nan"
+        return self.stop_reason == "diverged"
 
     def final(self, key):
         """Last value of a metric, e.g. ``result.final("val_accuracy")``."""
@@ -93,8 +95,8 @@ class TrainResult:
     def message(self):
         """A one-line, student-facing account of how training ended."""
         n = self.epochs_run
-        if self.stop_reason == "nan":
-            return (f"Training diverged: the loss became NaN/inf at epoch {n}. Lower the learning "
+        if self.stop_reason == "diverged":
+            return (f"Training diverged at epoch {n}: {self.divergence}. Lower the learning "
                     "rate, use a smaller initialization, or clip gradients (clipnorm=1.0).")
         if self.stop_reason == "stopped":
             return f"Stopped after {n} epoch{'s' if n != 1 else ''}; the history so far is kept."
@@ -103,18 +105,48 @@ class TrainResult:
         return f"Trained {n} epochs in {self.seconds:.1f} s."
 
 
-def _as_arrays(X, y, n_features=None):
-    X = np.asarray(X, dtype="float32")
+def _as_arrays(X, y, n_features=None, n_classes=None, *, what="X"):
+    """Features as float32 and labels as int32, or a ValueError that says what is wrong."""
+    try:
+        X = np.asarray(X, dtype="float32")
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be an array of numbers (n_samples, n_features).") from None
     y = np.asarray(y)
+    label = "y" if what == "X" else f"the labels of {what}"
     if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}.")
+        raise ValueError(f"{what} must be 2-D (n_samples, n_features), got shape {X.shape}.")
+    if len(X) == 0:
+        raise ValueError(f"{what} is empty: training needs at least one example.")
     if y.shape != (len(X),):
-        raise ValueError(f"y must have one label per row of X: X has {len(X)} rows, y has shape {y.shape}.")
+        raise ValueError(f"{label} must have one label per row of {what}: {what} has {len(X)} rows, "
+                         f"the labels have shape {y.shape}.")
     if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"X has {X.shape[1]} features but the model expects {n_features}.")
+        raise ValueError(f"{what} has {X.shape[1]} features but the model expects {n_features}.")
     if not np.isfinite(X).all():
-        raise ValueError("X contains NaN or infinite values; clean or impute them first.")
+        raise ValueError(f"{what} contains NaN or infinite values; clean or impute them first.")
+    if y.dtype.kind not in "iub":
+        whole = y.dtype.kind == "f" and np.isfinite(y).all() and (y == np.round(y)).all()
+        if not whole:
+            example = y.ravel()[0] if y.size else y
+            raise ValueError(f"{label} must be whole-number class labels 0, 1, 2, ...; got "
+                             f"{y.dtype} values such as {example!r}. Map them to integers first "
+                             "(sklearn.preprocessing.LabelEncoder does it).")
+    y = y.astype("int64")
+    if (y < 0).any() or (n_classes is not None and (y >= n_classes).any()):
+        bad = int(y[(y < 0) | (y >= (n_classes or np.inf))][0])
+        top = f"0 to {n_classes - 1}" if n_classes else "0 or more"
+        raise ValueError(f"{label} contains the label {bad}, but the model has "
+                         f"{n_classes} outputs, so labels must be {top}. Give the last layer one unit "
+                         "per class, or map the labels to that range." if n_classes else
+                         f"{label} contains the label {bad}; class labels must be {top}.")
     return X, y.astype("int32")
+
+
+def _as_pair(validation_data):
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise ValueError("validation_data must be a pair (X_val, y_val), e.g. "
+                         "validation_data=(data.X_test, data.y_test).")
+    return validation_data
 
 
 def _make_optimizer(optimizer, learning_rate, clipnorm):
@@ -141,6 +173,24 @@ def _wrap_callbacks(callbacks):
     return wrapped
 
 
+def _all_finite(tensors):
+    """One boolean: every value of every tensor is finite (no NaN, no inf)."""
+    return tf.reduce_all(tf.stack([tf.reduce_all(tf.math.is_finite(x)) for x in tensors]))
+
+
+# With only function callbacks, train() runs several epochs per compiled call: as many as take
+# about CHUNK_SECONDS (at most MAX_CHUNK), so live plots still update a few times a second while
+# the per-call overhead (most of an epoch's time on tiny data) is paid once per chunk. The numbers
+# are the same as one epoch per call (tested).
+CHUNK_SECONDS = 0.08
+MAX_CHUNK = 64
+
+# A loss this many times its best so far, and above LOSS_JUMP_FLOOR, counts as diverged even
+# while it is still a finite number (a cross-entropy of 100 is far beyond any guess: ln(10) = 2.3).
+LOSS_JUMP = 1e4
+LOSS_JUMP_FLOOR = 100.0
+
+
 def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradients):
     """One compiled epoch: shuffle, every batch step, then the validation pass.
 
@@ -158,20 +208,22 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradi
             if model.losses:
                 loss = loss + tf.add_n(model.losses)
         grads = tape.gradient(loss, trainable)
+        # checked before the step: a NaN logit can come out of argmax or the loss as a plain
+        # number inside a compiled function, so the loss alone cannot be trusted to show it
+        finite = tf.logical_and(_all_finite(grads), tf.reduce_all(tf.math.is_finite(logits)))
         optimizer.apply(grads, trainable)
         correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), yb), tf.float32))
         norms = tf.stack([tf.norm(g) for g, v in zip(grads, trainable) if "kernel" in v.path]) \
             if kernels else tf.zeros([0])
-        return loss, correct, norms
+        return loss, correct, norms, finite
 
     matrix = tf.TensorSpec([None, n_features], tf.float32)
     labels = tf.TensorSpec([None], tf.int32)
 
-    @tf.function(input_signature=[matrix, labels, matrix, labels, tf.TensorSpec([2], tf.int64)])
     def run_epoch(X, y, Xv, yv, seed):
         n = tf.shape(X)[0]
         if batch_size is None:                      # one full-batch step: nothing to shuffle
-            loss, correct, norms = step(X, y)
+            loss, correct, norms, finite = step(X, y)
             total_loss, total_correct = loss * tf.cast(n, tf.float32), correct
         else:
             perm = tf.argsort(tf.random.stateless_uniform([n], seed=seed))
@@ -179,21 +231,42 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradi
             total_loss = tf.constant(0.0)
             total_correct = tf.constant(0.0)
             norms = tf.zeros([len(kernels)])
+            finite = tf.constant(True)
             for i in tf.range(steps):
                 idx = perm[i * batch_size: tf.minimum((i + 1) * batch_size, n)]
-                loss, correct, step_norms = step(tf.gather(X, idx), tf.gather(y, idx))
+                loss, correct, step_norms, step_finite = step(tf.gather(X, idx), tf.gather(y, idx))
                 norms = tf.cond(tf.equal(i, 0), lambda: step_norms, lambda: norms)  # noqa: B023 - first batch
                 total_loss += loss * tf.cast(tf.shape(idx)[0], tf.float32)
                 total_correct += correct
+                finite = tf.logical_and(finite, step_finite)
         logs = {"loss": total_loss / tf.cast(n, tf.float32), "accuracy": total_correct / tf.cast(n, tf.float32)}
         if has_val:
             logits = model(Xv, training=False)
             logs["val_loss"] = loss_fn(yv, logits)
             logs["val_accuracy"] = tf.reduce_mean(
                 tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), yv), tf.float32))
-        return logs, norms
+            finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(logits)))
+        finite = tf.logical_and(finite, _all_finite(model.trainable_variables))
+        return logs, norms, finite
 
-    return run_epoch
+    scalar = tf.TensorSpec([], tf.int64)
+
+    @tf.function(input_signature=[matrix, labels, matrix, labels, scalar, scalar, tf.TensorSpec([], tf.int32)])
+    def run_epochs(X, y, Xv, yv, seed, first_epoch, k):
+        """``k`` epochs in one call: per-epoch logs, first-batch gradient norms, finite flags."""
+        keys = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if has_val else [])
+        logs_out = tf.TensorArray(tf.float32, size=k, element_shape=[len(keys)])
+        norms_out = tf.TensorArray(tf.float32, size=k, element_shape=[len(kernels)])
+        finite_out = tf.TensorArray(tf.bool, size=k)
+        for i in tf.range(k):
+            logs, norms, finite = run_epoch(X, y, Xv, yv, tf.stack([seed, first_epoch + tf.cast(i, tf.int64)]))
+            logs_out = logs_out.write(i, tf.stack([logs[key] for key in keys]))
+            norms_out = norms_out.write(i, norms)
+            finite_out = finite_out.write(i, finite)
+        logs = logs_out.stack()
+        return {key: logs[:, j] for j, key in enumerate(keys)}, norms_out.stack(), finite_out.stack()
+
+    return run_epochs
 
 
 # Training the same model again with the same settings reuses its optimizer and compiled epoch
@@ -273,8 +346,10 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
     Returns
     -------
     TrainResult
-        A non-finite loss does not raise: training stops, ``result.diverged`` is True and
-        ``result.message`` says what to do.
+        Divergence does not raise: a NaN or infinite loss, output, gradient or weight (checked
+        on every step, not just the loss), or a loss that jumps ``LOSS_JUMP`` times above its
+        best and above ``LOSS_JUMP_FLOOR``, stops training; ``result.diverged`` is True and
+        ``result.message`` says what happened and what to do.
 
     Examples
     --------
@@ -289,18 +364,23 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
     start = time.perf_counter()
     epochs = check_int("epochs", epochs, low=0, high=1_000_000)
     seed = check_int("seed", seed, low=0)
-    X, y = _as_arrays(X, y, model.input_shape[-1])
+    n_classes = model.output_shape[-1]
+    X, y = _as_arrays(X, y, model.input_shape[-1], n_classes)
     n = len(X)
     if batch_size is not None:
         batch_size = check_int("batch_size", batch_size, low=1)
         batch_size = None if batch_size >= n else batch_size   # one batch: the full-batch path
     has_val = validation_data is not None
     if has_val:
-        Xv, yv = _as_arrays(*validation_data, model.input_shape[-1])
+        Xv, yv = _as_arrays(*_as_pair(validation_data), model.input_shape[-1], n_classes,
+                            what="X_val")
     else:
         Xv, yv = X[:1], y[:1]
-    run_epoch = _compiled_epoch(model, optimizer, learning_rate, clipnorm, batch_size=batch_size,
-                                has_val=has_val, log_gradients=log_gradients)
+    run_epochs = _compiled_epoch(model, optimizer, learning_rate, clipnorm, batch_size=batch_size,
+                                 has_val=has_val, log_gradients=log_gradients)
+    # Keras callbacks (EarlyStopping restoring the best weights) need the model as it is after
+    # every epoch; plain functions only read the logs, so several epochs can run per call
+    per_epoch = any(isinstance(cb, keras.callbacks.Callback) for cb in callbacks or ())
     callbacks = _wrap_callbacks(callbacks)
     history = History()
     norms = []
@@ -310,35 +390,61 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
     for cb in callbacks:
         cb.on_train_begin()
     Xt, yt, Xvt, yvt = (tf.constant(a) for a in (X, y, Xv, yv))
-    reason = None
-    for epoch in range(epochs):
+    reason = detail = None
+    best_loss = np.inf
+    epoch, chunk = 0, 1
+    while epoch < epochs and reason is None:
         if stop is not None and stop.is_set():
             reason = "stopped"
             break
-        logs, grad_norms = run_epoch(Xt, yt, Xvt, yvt, tf.constant([seed, epoch], tf.int64))
-        logs = {k: float(v) for k, v in logs.items()}
-        history.append(epoch, logs)
-        if log_gradients:
-            norms.append(grad_norms.numpy())
-        if not np.isfinite(logs["loss"]):
-            reason = "nan"
-            break
-        cb_logs = dict(logs)
-        if log_gradients:
-            cb_logs["grad_norms"] = norms[-1]  # for live plots; not part of the history
-        try:
-            for cb in callbacks:
-                cb.on_epoch_end(epoch, dict(cb_logs))
-        except StopTraining:
-            reason = "stopped"
-            break
-        if model.stop_training:
-            reason = "early_stopping"
-            break
+        k = min(chunk, epochs - epoch)
+        tick = time.perf_counter()
+        logs_k, norms_k, finite_k = run_epochs(Xt, yt, Xvt, yvt, tf.constant(seed, tf.int64),
+                                               tf.constant(epoch, tf.int64), tf.constant(k, tf.int32))
+        logs_k = {key: value.numpy() for key, value in logs_k.items()}
+        norms_k, finite_k = norms_k.numpy(), finite_k.numpy()
+        if not per_epoch:   # next: as many epochs as fit in CHUNK_SECONDS (the first call traced)
+            per = (time.perf_counter() - tick) / k
+            chunk = 2 if epoch == 0 else int(min(MAX_CHUNK, max(1, CHUNK_SECONDS / max(per, 1e-6))))
+        for j in range(k):
+            logs = {key: float(values[j]) for key, values in logs_k.items()}
+            history.append(epoch + j, logs)
+            if log_gradients:
+                norms.append(norms_k[j])
+            why = _divergence(logs, bool(finite_k[j]), best_loss)
+            if why:
+                reason, detail = "diverged", why
+                break
+            best_loss = min(best_loss, logs["loss"])
+            cb_logs = dict(logs)
+            if log_gradients:
+                cb_logs["grad_norms"] = norms[-1]  # for live plots; not part of the history
+            try:
+                for cb in callbacks:
+                    cb.on_epoch_end(epoch + j, dict(cb_logs))
+            except StopTraining:
+                reason = "stopped"
+                break
+            if model.stop_training:
+                reason = "early_stopping"
+                break
+        epoch += k
     for cb in callbacks:
         cb.on_train_end()
     return TrainResult(model, history, reason, time.perf_counter() - start,
-                       np.array(norms) if log_gradients else None)
+                       np.array(norms) if log_gradients else None, detail)
+
+
+def _divergence(logs, finite, best_loss):
+    """Why this epoch counts as diverged ('' if it does not), in a student's words."""
+    loss = logs["loss"]
+    if not np.isfinite(loss) or not np.isfinite(logs.get("val_loss", 0.0)):
+        return "the loss became NaN or infinite"
+    if not finite:
+        return "the weights, outputs or gradients became NaN or infinite"
+    if loss > LOSS_JUMP_FLOOR and loss > LOSS_JUMP * best_loss:
+        return f"the loss jumped from {best_loss:.3g} to {loss:.3g}"
+    return ""
 
 
 # --- many small MLPs at once -----------------------------------------------------------------
@@ -355,10 +461,26 @@ class ManyResult:
     learning_rates: np.ndarray
     history: dict
     seconds: float
+    diverged_at: np.ndarray | None = None   # (n_models,) first epoch with NaN/inf, -1 if none
 
     @property
     def n_models(self):
         return len(self.seeds)
+
+    @property
+    def diverged(self):
+        """``(n_models,)`` bool: the model's loss or weights became NaN or infinite."""
+        return self.diverged_at >= 0
+
+    @property
+    def message(self):
+        """One line for a student: how many models diverged, and what to do."""
+        k = int(self.diverged.sum())
+        if not k:
+            return f"Trained {self.n_models} models in {self.seconds:.1f} s."
+        return (f"{k} of {self.n_models} models diverged (their loss jumped by orders of "
+                "magnitude, or it or their weights became NaN or infinite); see diverged_at. "
+                "Lower their learning rate.")
 
     def final(self, key):
         """``(n_models,)`` last-epoch values of a metric."""
@@ -400,11 +522,19 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
     Returns
     -------
     ManyResult
-        ``result.history["val_accuracy"]`` has shape ``(n_models, epochs)``.
+        ``result.history["val_accuracy"]`` has shape ``(n_models, epochs)``. A model whose loss
+        or weights become NaN or infinite is flagged (``result.diverged``, ``diverged_at``)
+        without disturbing the others; if all of them diverge, training ends early.
     """
     start = time.perf_counter()
     X, y = _as_arrays(X, y)
+    if isinstance(seeds, (str, bytes)) or not np.iterable(seeds):
+        raise TypeError(f"seeds must be a list of whole numbers, one per model (e.g. range(5)), "
+                        f"got {seeds!r}.")
     seeds = np.asarray([check_int("seed", s, low=0) for s in seeds], dtype=np.int64)
+    if isinstance(hidden, (str, bytes)) or not np.iterable(hidden):
+        raise TypeError(f"hidden must be a tuple of layer widths, e.g. (64,) or (32, 32), got {hidden!r}.")
+    hidden = tuple(check_int("hidden layer width", h, low=1, high=4096) for h in hidden)
     m = len(seeds)
     if m == 0:
         raise ValueError("seeds must name at least one model.")
@@ -494,6 +624,9 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
             total_acc += accuracy(logits, yb, wb) * b
         n_rows = tf.reduce_sum(Wt, axis=1)
         out = {"loss": total_loss / n_rows, "accuracy": total_acc / n_rows}
+        finite = tf.math.is_finite(out["loss"])     # (m,): each model on its own
+        for v in weights:
+            finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(v), axis=[1, 2]))
         if Xv is not None:
             logits = forward(tf.broadcast_to(Xv, [m, *Xv.shape]))
             yvm = tf.broadcast_to(yv, [m, yv.shape[0]])
@@ -505,18 +638,29 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
         if Xv is not None or masked:
             out["val_loss"] = per_model_loss(logits, yvm, wv)
             out["val_accuracy"] = accuracy(logits, yvm, wv)
-        return out
+            finite = tf.logical_and(finite, tf.math.is_finite(out["val_loss"]))
+        return out, finite
 
     Xv = yv = None
     if validation_data is not None:
-        Xv, yv = (tf.constant(a) for a in _as_arrays(*validation_data, d))
+        Xv, yv = (tf.constant(a) for a in _as_arrays(*_as_pair(validation_data), d, n_classes,
+                                                     what="X_val"))
     masked = train_masks is not None
     Xt, yt, Wt = tf.constant(X), tf.constant(y), tf.constant(weights_in)
     rows = []
+    diverged_at = np.full(m, -1)
+    best = np.full(m, np.inf)
     for epoch in range(epochs):
-        out = run_epoch(Xt, yt, Wt, Xv, yv, tf.constant(epoch, tf.int64))
+        out, finite = run_epoch(Xt, yt, Wt, Xv, yv, tf.constant(epoch, tf.int64))
         rows.append({k: v.numpy() for k, v in out.items()})
+        loss = rows[-1]["loss"]
+        with np.errstate(invalid="ignore"):
+            jumped = (loss > LOSS_JUMP_FLOOR) & (loss > LOSS_JUMP * best)   # as in train()
+            best = np.fmin(best, loss)
+        diverged_at[(diverged_at < 0) & (~finite.numpy() | jumped)] = epoch
+        if (diverged_at >= 0).all():       # nothing left to learn: every model has blown up
+            break
     keys = rows[0].keys() if rows else ("loss", "accuracy")
     history = {k: (np.stack([r[k] for r in rows], axis=1) if rows else np.zeros((m, 0)))
                for k in keys}
-    return ManyResult(seeds, lrs, history, time.perf_counter() - start)
+    return ManyResult(seeds, lrs, history, time.perf_counter() - start, diverged_at)

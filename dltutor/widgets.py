@@ -15,16 +15,18 @@ button), so the Stop button is heard while it trains; ``update`` waits for it.
 from __future__ import annotations
 
 import html
+import numbers
 import threading
 import time
 import traceback
 
 import ipywidgets as W
+import numpy as np
 
-from dltutor._checks import check_choice
+from dltutor._checks import check_choice, check_int
 from dltutor.plots import figure_to_png
 
-__all__ = ["LiveFigure", "Explorer", "error_html"]
+__all__ = ["LiveFigure", "Explorer", "error_html", "control_value", "random_move"]
 
 
 class LiveFigure:
@@ -144,6 +146,15 @@ class Explorer:
         """Redraw the last result for a light control (no training). Subclasses override."""
         self.live.draw(force=True)
 
+    def check(self, params):
+        """Raise a ValueError for a combination of settings that cannot work (subclasses override).
+
+        Called with every control's value before anything is applied, from code and from the page.
+        """
+
+    def _merged(self, values):
+        return {**self.params, **values}
+
     # --- public API -----------------------------------------------------------------------------
     @property
     def params(self):
@@ -161,17 +172,25 @@ class Explorer:
         if unknown:
             raise ValueError(f"Unknown control(s) {sorted(unknown)}; this explorer has "
                              f"{sorted(self.controls)}.")
-        try:
-            for name, value in params.items():
-                _check_control_value(name, self.controls[name], value)
+        try:   # all or nothing: every value is checked before any control changes
+            values = {name: control_value(name, self.controls[name], value)
+                      for name, value in params.items()}
+            self.check(self._merged(values))
         except (ValueError, TypeError) as exc:
             self.error = str(exc)
             self.status.value = error_html(exc)
             return None
+        before = self.params
         self._holding = True
         try:
-            for name, value in params.items():
+            for name, value in values.items():
                 self.controls[name].value = value
+        except Exception as exc:  # noqa: BLE001 - a control refused it after all: undo, explain
+            for name, value in before.items():
+                self.controls[name].value = value
+            self.error = str(exc)
+            self.status.value = error_html(exc)
+            return None
         finally:
             self._holding = False
         if set(params) and set(params) <= set(self.light) and self.result is not None:
@@ -240,6 +259,12 @@ class Explorer:
             except Exception as exc:  # noqa: BLE001 - shown in the widget
                 self.status.value = error_html(exc)
             return
+        try:
+            self.check(self.params)
+        except (ValueError, TypeError) as exc:   # an impossible combination, set on the page
+            self.error = str(exc)
+            self.status.value = error_html(exc)
+            return
         self._start(wait=False)
 
     def _start(self, *, wait):
@@ -287,19 +312,73 @@ class Explorer:
                              f"padding:6px 10px'>{html.escape(text)}</div>")
 
 
-def _check_control_value(name, ctrl, value):
-    """Raise a ValueError that names what ``ctrl`` accepts if it cannot take ``value``."""
+def control_value(name, ctrl, value):
+    """``value`` as control ``ctrl`` stores it, or a ValueError/TypeError that says what it accepts.
+
+    NumPy scalars are taken as the numbers they are; nothing is silently rounded, clamped or
+    parsed from a string: 25.7 epochs, ``"40"`` or an out-of-range number are refused.
+    """
     options = getattr(ctrl, "options", None)
     if options is not None:
         labels = tuple(o[1] if isinstance(o, tuple) else o for o in options)
         check_choice(name, value, labels)
-        return
+        return next(label for label in labels if label == value)   # the option's own type
+    if isinstance(ctrl, W.Checkbox) or isinstance(getattr(ctrl, "value", None), bool):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {value!r}.")
+        return bool(value)
+    integral = isinstance(getattr(ctrl, "value", None), int)
+    if integral:
+        value = check_int(name, value)
+    else:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a number, got {value!r}.")
+        value = float(value)
     low, high = getattr(ctrl, "min", None), getattr(ctrl, "max", None)
     if isinstance(ctrl, W.FloatLogSlider):  # min and max are exponents of base
         low, high = ctrl.base ** low, ctrl.base ** high
-    if low is not None and high is not None and isinstance(value, (int, float)) \
-            and not isinstance(value, bool) and not low <= value <= high:
-        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value}.")
+    if not np.isfinite(value) or (low is not None and value < low * (1 - 1e-9)) \
+            or (high is not None and value > high * (1 + 1e-9)):
+        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value:g}.")
+    step = getattr(ctrl, "step", None)
+    if integral and step and step > 1 and low is not None and (value - low) % step:
+        raise ValueError(f"{name} moves in steps of {step} from {low}: {value} is not one of them.")
+    return value
+
+
+def random_move(explorer, rng, *, n_controls=(1, 2), skip=(), extremes=0.3):
+    """Random valid values for one or two of ``explorer``'s controls: ``{name: value}``.
+
+    For soak tests and benchmarks that play a restless student: options and checkboxes at
+    random, numbers on their slider's grid, the ends of a range with probability ``extremes``,
+    and seeds anywhere in their box (so new seeds keep coming). ``rng`` is a
+    ``random.Random``; ``skip`` names controls to leave alone.
+    """
+    names = [n for n in explorer.controls if n not in skip]
+    move = {}
+    for name in rng.sample(names, min(len(names), rng.randint(*n_controls))):
+        ctrl = explorer.controls[name]
+        options = getattr(ctrl, "options", None)
+        if options is not None:
+            labels = [o[1] if isinstance(o, tuple) else o for o in options]
+            move[name] = rng.choice(labels)
+        elif isinstance(ctrl, W.Checkbox):
+            move[name] = rng.random() < 0.5
+        elif isinstance(ctrl, W.FloatLogSlider):
+            exponent = rng.choice((ctrl.min, ctrl.max)) if rng.random() < extremes \
+                else rng.uniform(ctrl.min, ctrl.max)
+            move[name] = float(ctrl.base ** exponent)
+        elif isinstance(ctrl.value, int):
+            step = max(int(getattr(ctrl, "step", 1) or 1), 1)
+            values = range(ctrl.min, ctrl.max + 1, step)
+            move[name] = rng.choice((values[0], values[-1])) if rng.random() < extremes \
+                else rng.choice(values)
+        else:
+            step = getattr(ctrl, "step", 0.1) or 0.1
+            n = int(round((ctrl.max - ctrl.min) / step))
+            k = rng.choice((0, n)) if rng.random() < extremes else rng.randint(0, n)
+            move[name] = round(min(ctrl.min + k * step, ctrl.max), 10)
+    return move
 
 
 def _strip_tags(text):

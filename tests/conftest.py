@@ -19,3 +19,4 @@ def digits():
     from dltutor.data import load_digits
 
     return load_digits()
+

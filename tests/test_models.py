@@ -67,3 +67,36 @@ def test_model_pool_reuses_one_model_per_architecture_with_fresh_weights():
     assert final_loss(pool.get(2, 2, depth=2, width=16, seed=3)) == fresh   # back to the start
     pool.get(2, 2, depth=2, width=32, seed=3)
     assert len(pool) == 2
+    other_seed = pool.get(2, 2, depth=2, width=16, seed=7)              # a new seed: no new model
+    assert other_seed is first and len(pool) == 2
+    assert final_loss(other_seed) == final_loss(build_mlp(2, 2, depth=2, width=16, seed=7))
+
+
+def test_model_pool_is_bounded_and_reinitializes_like_build_mlp():
+    from dltutor.models import ModelPool, reinitialize
+
+    pool = ModelPool(tunable=False, max_models=3)
+    for width in (2, 3, 4, 5, 6):
+        pool.get(2, 2, depth=1, width=width)
+    assert len(pool) == 3                                           # the least recently used went
+    for kw in (dict(batch_norm=True, activation="sigmoid"), dict(initializer="random_normal", init_std=0.7),
+               dict(dropout=0.3, residual=True, depth=3)):
+        model = pool.get(4, 3, seed=5, **{"depth": 2, "width": 8, **kw})
+        fresh = build_mlp(4, 3, seed=5, **{"depth": 2, "width": 8, **kw})
+        for a, b in zip(model.get_weights(), fresh.get_weights()):
+            np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="models made by build_mlp"):
+        import keras as k
+        reinitialize(k.Sequential([k.Input((2,)), k.layers.Dense(2)]))
+
+
+def test_dropout_runs_from_the_pool_are_reproducible():
+    from dltutor.data import make_moons
+    from dltutor.models import ModelPool
+    from dltutor.training import train
+
+    d = make_moons(120, seed=0)
+    pool = ModelPool()
+    losses = [train(pool.get(2, 2, depth=2, width=16, seed=1, dropout=0.5), d.X_train, d.y_train,
+                    epochs=20).history["loss"] for _ in range(3)]
+    assert losses[0] == losses[1] == losses[2]

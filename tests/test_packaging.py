@@ -1,5 +1,6 @@
 """The install story: one dependency list, environments that agree, README commands that CI runs."""
 import importlib.util
+import pathlib
 import re
 
 import pytest
@@ -89,3 +90,14 @@ def test_readme_links_binder_and_colab_correctly(root):
     readme = (root / "README.md").read_text()
     assert re.search(r"https://mybinder\.org/v2/gh/[\w-]+/dltutor/HEAD\?urlpath=lab/tree/notebooks/00_start_here\.ipynb", readme)
     assert re.search(r"https://colab\.research\.google\.com/github/[\w-]+/dltutor/blob/main/notebooks/00_start_here\.ipynb", readme)
+
+
+def test_every_lesson_folder_is_installed_and_reachable(setup_module_):
+    import dltutor
+
+    lessons = sorted(p.parent.name for p in pathlib.Path(dltutor.__file__).parent.glob("*/__init__.py"))
+    packages = setup_module_.packages()
+    assert "dltutor.datasets" in packages and len(lessons) >= 3
+    for name in lessons:
+        assert f"dltutor.{name}" in packages
+        assert name in dir(dltutor)

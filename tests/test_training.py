@@ -91,9 +91,36 @@ def test_keras_early_stopping_restores_the_best_weights(digits):
 def test_nan_loss_stops_and_explains(digits):
     model = build_mlp(64, 10, depth=6, width=64, initializer="random_normal", init_std=5.0, seed=0)
     result = fit(digits, model=model, optimizer="sgd", learning_rate=10.0, epochs=50)
-    assert result.diverged and result.epochs_run < 50
-    assert not np.isfinite(result.history["loss"][-1])
-    assert "Lower the learning rate" in result.message
+    assert result.diverged and result.epochs_run < 50 and result.stop_reason == "diverged"
+    assert "Lower the learning rate" in result.message and "diverged at epoch" in result.message
+
+
+def test_divergence_hidden_behind_a_finite_loss_is_caught(digits):
+    # the repro of issue 9: the loss reads 2.3026 while most weights are already NaN
+    model = build_mlp(64, 10, depth=20, width=64, activation="relu", initializer="random_normal",
+                      init_std=1.0, seed=0)
+    result = train(model, digits.X_train, digits.y_train, epochs=5, batch_size=32, optimizer="sgd",
+                   learning_rate=0.001, validation_data=(digits.X_test, digits.y_test))
+    assert result.diverged and result.epochs_run == 1, result.history.history
+    assert "NaN or infinite" in result.message
+    assert "Trained" not in result.message
+
+
+def test_a_loss_that_jumps_by_orders_of_magnitude_counts_as_diverged():
+    from dltutor.training import _divergence
+
+    assert _divergence({"loss": 2.0e5}, True, 0.5).startswith("the loss jumped from 0.5 to 2e+05")
+    assert _divergence({"loss": 50.0}, True, 0.001) == ""        # below the floor: a spike
+    assert _divergence({"loss": 0.4}, False, 0.5) != ""          # NaN weights behind a fine loss
+
+
+def test_train_many_flags_each_diverged_model_alone(digits):
+    many = train_many(digits.X_train, digits.y_train, seeds=[0, 1, 2], learning_rates=[0.01, 50.0, 0.01],
+                      optimizer="sgd", hidden=(64, 64), epochs=5)
+    assert list(many.diverged) == [False, True, False], many.history["loss"]
+    assert many.diverged_at[1] >= 0 and "1 of 3 models diverged" in many.message
+    good = many.history["loss"][[0, 2]]
+    assert np.isfinite(good).all() and (good[:, -1] < good[:, 0]).all()     # the others still learn
 
 
 def test_gradient_logging_one_norm_per_kernel_per_epoch(digits):
@@ -106,10 +133,34 @@ def test_gradient_logging_one_norm_per_kernel_per_epoch(digits):
     (np.zeros((10, 3)), np.zeros(10), "model expects 64"),
     (np.zeros((10, 64)), np.zeros(9), "one label per row"),
     (np.full((10, 64), np.nan), np.zeros(10), "NaN"),
+    (np.zeros((0, 64)), np.zeros(0), "X is empty"),
+    (np.zeros((3, 64)), np.array([0, 12, 3]), "label 12, but the model has 10 outputs"),
+    (np.zeros((3, 64)), np.array([0, -1, 3]), "label -1"),
+    (np.zeros((3, 64)), np.array([0.5, 1.0, 2.0]), "whole-number class labels"),
+    (np.zeros((3, 64)), np.array(["a", "b", "c"]), "whole-number class labels.*LabelEncoder"),
 ])
 def test_bad_data_is_explained(X, y, match):
     with pytest.raises(ValueError, match=match):
         train(build_mlp(64, 10), X, y, epochs=1)
+
+
+def test_whole_float_labels_are_taken_and_bad_validation_data_is_explained(digits):
+    X, y = digits.X_train[:50], digits.y_train[:50]
+    assert train(build_mlp(64, 10), X, y.astype(float), epochs=1).epochs_run == 1
+    with pytest.raises(ValueError, match=r"validation_data must be a pair \(X_val, y_val\)"):
+        train(build_mlp(64, 10), X, y, epochs=1, validation_data=digits.X_test)
+    with pytest.raises(ValueError, match="X_val has 3 features"):
+        train(build_mlp(64, 10), X, y, epochs=1, validation_data=(np.zeros((5, 3)), np.zeros(5)))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(hidden=(-1,)), "hidden layer width must be between 1"),
+    (dict(hidden=64), r"hidden must be a tuple of layer widths, e.g. \(64,\)"),
+    (dict(seeds=5), r"seeds must be a list of whole numbers.*range\(5\)"),
+])
+def test_train_many_bad_arguments_are_explained(digits, kwargs, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        train_many(digits.X_train, digits.y_train, epochs=1, **kwargs)
 
 
 def test_unknown_optimizer(digits):

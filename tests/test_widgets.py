@@ -1,11 +1,8 @@
-import time
-
 import ipywidgets as W
 import numpy as np
 import pytest
 
 from dltutor.plots import new_figure
-from dltutor.playground import PlaygroundExplorer, run_playground
 from dltutor.widgets import Explorer, LiveFigure
 
 
@@ -63,54 +60,62 @@ def test_mimebundle_has_widget_text_and_static_png():
     assert "image/png" in bundle and "2 squared is 4" in bundle["text/plain"]
 
 
-def test_playground_shows_the_phenomenon():
-    linear = run_playground("circles", hidden_layers=0, epochs=200, seed=0)
-    hidden = run_playground("circles", hidden_layers=1, hidden_units=8, epochs=200, seed=0)
-    assert linear.test_accuracy < 0.75          # no straight line separates a ring
-    assert hidden.test_accuracy >= 0.9
-    again = run_playground("circles", hidden_layers=1, hidden_units=8, epochs=200, seed=0)
-    assert again.history == hidden.history      # same seed, same numbers
+class Settings(Explorer):
+    """Every kind of control, and one impossible combination (big and small both on)."""
+
+    trains = False
+
+    def __init__(self):
+        fig, self.ax = new_figure()
+        super().__init__({
+            "width": W.IntSlider(value=8, min=2, max=64, description="width"),
+            "epochs": W.IntSlider(value=20, min=5, max=100, step=5, description="epochs"),
+            "rate": W.FloatLogSlider(value=0.01, base=10, min=-3, max=0, description="rate"),
+            "noise": W.FloatSlider(value=0.1, min=0.0, max=0.5, description="noise"),
+            "kind": W.Dropdown(options=("a", "b"), value="a", description="kind"),
+            "big": W.Checkbox(value=False, description="big"),
+            "small": W.Checkbox(value=False, description="small"),
+        }, figure=fig)
+
+    def check(self, params):
+        if params["big"] and params["small"]:
+            raise ValueError("big and small cannot both be on: untick one.")
+
+    def run(self, params, stop, report):
+        return dict(params)
 
 
-def test_playground_explorer_controls_retrain_and_stop_keeps_history():
-    pg = PlaygroundExplorer(epochs=100)
-    pg.controls["dataset"].value = "moons"
-    result = pg.wait()
-    assert result.dataset == "moons" and len(result.history["loss"]) == 100
-    assert "test accuracy" in pg.summary.value
-
-    pg.controls["epochs"].value = 1000           # long run in the background, like a click
-    deadline = time.time() + 30
-    while pg.progress.value < 20 and time.time() < deadline:
-        time.sleep(0.05)
-    pg.stop_button.click()
-    result = pg.wait(timeout=30)
-    assert result.stop_reason == "stopped"
-    assert 0 < len(result.history["loss"]) < 1000
-    assert "Stopped after" in pg.status.value
-    assert not pg.train_button.disabled and pg.stop_button.disabled
-
-
-def test_playground_divergence_is_explained_in_the_widget_which_stays_usable():
-    pg = PlaygroundExplorer(epochs=50)
-    result = pg.update(dataset="spirals", activation="linear", hidden_layers=2, optimizer="sgd",
-                       learning_rate=10.0)
-    assert result.diverged and len(result.history["loss"]) < 50
-    assert "diverged" in pg.status.value and "Lower the learning rate" in pg.status.value
-    assert pg.error is None and not pg.train_button.disabled
-    result = pg.update(learning_rate=0.03, optimizer="adam", activation="tanh")
-    assert not result.diverged and pg.status.value == ""
+@pytest.mark.parametrize("bad, message", [
+    (dict(width=8, epochs="abc"), "epochs must be a whole number, got 'abc'"),
+    (dict(width=16, epochs=25.7), "epochs must be a whole number, got 25.7"),
+    (dict(epochs="40"), "epochs must be a whole number, got '40'"),
+    (dict(epochs=np.int64(7)), "epochs moves in steps of 5 from 5: 7 is not one of them"),
+    (dict(width=np.int64(400)), "width must be between 2 and 64, got 400"),
+    (dict(rate=np.float32(3.0)), "rate must be between 0.001 and 1, got 3"),
+    (dict(noise=float("nan")), "noise must be between 0 and 0.5, got nan"),
+    (dict(big=1), "big must be True or False, got 1"),
+    (dict(kind="c"), "Unknown kind 'c'"),
+    (dict(width=10, big=True, small=True), "big and small cannot both be on"),
+])
+def test_update_is_all_or_nothing_and_explains_refusals(bad, message):
+    ex = Settings()
+    first = ex.update()
+    assert ex.update(**bad) is None
+    assert message in ex.error and "role='alert'" in ex.status.value
+    assert ex.params == first and ex.result == first            # no control half-applied
 
 
-def test_impossible_values_from_code_are_refused_by_the_control():
-    pg = PlaygroundExplorer(epochs=20)
-    pg.update()
-    before = pg.result
-    assert pg.update(dataset="mnist") is None       # a dropdown only takes its options
-    assert "Unknown dataset 'mnist'. Choose one of: 'moons'" in pg.error
-    assert "role='alert'" in pg.status.value and "mnist" in pg.status.value
-    assert pg.update(hidden_units=0) is None        # outside the slider's range
-    assert "hidden_units must be between 1 and 32, got 0" in pg.error
-    assert "hidden_units must be between 1 and 32, got 0" in pg.status.value
-    assert pg.result is before and pg.controls["hidden_units"].value == 8   # nothing changed
-    assert pg.update(hidden_units=4).hidden_units == 4 and pg.status.value == ""
+def test_numpy_numbers_are_taken_as_the_numbers_they_are():
+    ex = Settings()
+    result = ex.update(width=np.int64(40), noise=np.float32(0.25), rate=np.float64(0.1), big=np.bool_(True))
+    assert result["width"] == 40 and type(result["width"]) is int
+    assert result["noise"] == pytest.approx(0.25) and result["big"] is True and ex.error is None
+
+
+def test_an_impossible_combination_set_on_the_page_is_explained_not_run():
+    ex = Settings()
+    ex.update(big=True)
+    runs = ex.runs
+    ex.controls["small"].value = True          # as a click would
+    ex.wait()
+    assert ex.runs == runs and "cannot both be on" in ex.status.value

@@ -1,6 +1,4 @@
-"""Lesson 01: overfitting and generalization.
-
-Compute (pure, seeded, frozen results) -> Display (``.plot(ax)``) -> Explorer (widgets):
+"""Lesson 01 · compute: pure, seeded experiments that return frozen results (what tests assert on).
 
 * :func:`run_fit` trains one MLP on a small noisy 2-D set and measures the generalization gap;
   :func:`run_capacity_sweep` and :func:`run_learning_curve` repeat it over sizes;
@@ -13,27 +11,17 @@ from __future__ import annotations
 
 import dataclasses
 
-import ipywidgets as W
 import numpy as np
 
 from dltutor import data as _data
 from dltutor._backend import keras
 from dltutor._checks import check_float, check_int
-from dltutor.models import ModelPool, build_mlp
-from dltutor.plots import BoundaryDisplay, DisplayMixin, TrainingCurvesDisplay, new_figure, palette
-from dltutor.training import StopTraining, train, train_many
-from dltutor.widgets import Explorer
+from dltutor.models import build_mlp
+from dltutor.training import train, train_many
 
-__all__ = ["make_small_moons", "add_label_noise", "augment", "FitResult", "run_fit",
-           "CapacitySweep", "run_capacity_sweep", "LearningCurve", "run_learning_curve",
-           "run_random_labels", "Toolbox", "run_toolbox", "DoubleDescent", "run_double_descent",
-           "CrossValidation", "run_cross_validation", "SweepDisplay", "DoubleDescentDisplay",
-           "CrossValidationDisplay", "ToolboxDisplay", "OverfittingExplorer", "TOOLBOX", "L2S"]
-
+L2S = (0.0, 1e-4, 1e-3, 1e-2, 1e-1)  # the weight decays the lesson (and its L2 slider) offers
 N_VAL = 500  # validation points for the 2-D set: a precise score (+-2 points), a cheap pass
 
-
-# --- data ---------------------------------------------------------------------------------------
 
 def make_small_moons(n_train=60, *, noise=0.35, seed=0):
     """A deliberately small, noisy two-moons training set and a large validation set.
@@ -265,7 +253,7 @@ class Toolbox:
 
 TOOLBOX = {
     "baseline": {},
-    "L2 weight decay": {"l2": 1e-3},
+    "L2 weight decay": {"l2": 3e-3},
     "dropout": {"dropout": 0.5},
     "early stopping": {"early_stopping": True},
     "augmentation": {"augmentation": True},
@@ -358,195 +346,3 @@ def run_cross_validation(*, n_samples=200, n_splits=20, k=5, epochs=150, seed=0)
     return CrossValidation(scores[:n_splits], scores[n_splits:], float(ref.final("val_accuracy")[0]))
 
 
-# --- displays -----------------------------------------------------------------------------------
-
-class SweepDisplay(DisplayMixin):
-    """Train (solid) and validation (dashed) accuracy against a size (width or data), log x."""
-
-    def __init__(self, x, train_accuracy, val_accuracy, *, xlabel):
-        self.x, self.train_accuracy, self.val_accuracy, self.xlabel = x, train_accuracy, val_accuracy, xlabel
-
-    def plot(self, ax=None):
-        if ax is None:
-            _, ax = new_figure()
-        self.ax_, self.figure_ = ax, ax.figure
-        c = palette(2)
-        self.lines_ = {
-            "train": ax.plot(self.x, 100 * np.asarray(self.train_accuracy), "o-", color=c[0], label="train")[0],
-            "validation": ax.plot(self.x, 100 * np.asarray(self.val_accuracy), "s--", color=c[1], label="validation")[0],
-        }
-        ax.fill_between(self.x, 100 * np.asarray(self.val_accuracy), 100 * np.asarray(self.train_accuracy),
-                        color=c[1], alpha=0.12, label="gap")
-        ax.set_xscale("log")
-        ax.set_xlabel(self.xlabel)
-        ax.set_ylabel("accuracy (%)")
-        ax.legend(fontsize=8, frameon=False)
-        ax.grid(alpha=0.3)
-        return self
-
-
-class ToolboxDisplay(DisplayMixin):
-    """The generalization gap of the baseline and of each remedy, as horizontal bars."""
-
-    def __init__(self, toolbox):
-        self.toolbox = toolbox
-
-    def plot(self, ax=None):
-        if ax is None:
-            _, ax = new_figure(width=5.5, height=2.6)
-        self.ax_, self.figure_ = ax, ax.figure
-        names = list(self.toolbox.fits)
-        gaps = [self.toolbox.fits[n].gap for n in names]
-        c = palette(len(names))
-        hatches = ["", "//", "..", "xx", "\\\\"]
-        self.bars_ = ax.barh(names[::-1], gaps[::-1], color=c[::-1], hatch=hatches[:len(names)][::-1],
-                             edgecolor="white")
-        for y, (name, gap) in enumerate(zip(names[::-1], gaps[::-1])):
-            val = self.toolbox.fits[name].val_accuracy
-            ax.text(max(gap, 0) + 0.3, y, f"{gap:.0f} pts (val {val:.0%})", va="center", fontsize=8)
-        ax.set_xlabel("generalization gap: train - validation accuracy (points)")
-        ax.set_xlim(min(0, min(gaps)) - 1, max(gaps) * 1.45 + 1)
-        ax.set_title("each remedy against the same overfitting model", fontsize=9)
-        return self
-
-
-class DoubleDescentDisplay(DisplayMixin):
-    """Test error against the number of random features, the interpolation threshold marked."""
-
-    def __init__(self, result):
-        self.result = result
-
-    def plot(self, ax=None):
-        if ax is None:
-            _, ax = new_figure(width=5.5)
-        self.ax_, self.figure_ = ax, ax.figure
-        r = self.result
-        c = palette(3)
-        self.line_ = ax.plot(r.n_features, 100 * r.test_error, "o-", color=c[0], label="test error")[0]
-        ax.plot(r.n_features, 100 * r.train_error, "s:", color=c[2], label="train error")
-        self.threshold_ = ax.axvline(r.n_train, color=c[1], ls="--",
-                                     label=f"interpolation threshold (p = n = {r.n_train})")
-        ax.set_xscale("log")
-        ax.set_yscale("symlog", linthresh=1)
-        ax.set_xlabel("number of random features p (model size)")
-        ax.set_ylabel("error (%)")
-        ax.set_title("double descent: min-norm random cosine features on digits", fontsize=9)
-        ax.legend(fontsize=8, frameon=False)
-        ax.grid(alpha=0.3)
-        return self
-
-
-class CrossValidationDisplay(DisplayMixin):
-    """Single-split scores as a strip, the k-fold mean and the reference line."""
-
-    def __init__(self, result):
-        self.result = result
-
-    def plot(self, ax=None):
-        if ax is None:
-            _, ax = new_figure(width=5.5, height=2.6)
-        self.ax_, self.figure_ = ax, ax.figure
-        r = self.result
-        c = palette(3)
-        jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(r.single_split))
-        self.single_ = ax.scatter(100 * r.single_split, 1 + jitter, color=c[0], marker="o",
-                                  label=f"{len(r.single_split)} single 80/20 splits")
-        self.kfold_ = ax.scatter(100 * r.kfold, np.zeros(len(r.kfold)) + jitter[:len(r.kfold)],
-                                 color=c[1], marker="^", label=f"{len(r.kfold)} folds")
-        ax.errorbar(100 * r.kfold_mean, 0, xerr=100 * r.kfold.std(), color="black", marker="D",
-                    capsize=4, label="k-fold mean ± std")
-        ax.axvline(100 * r.reference, color=c[2], ls="--", label="large test set (truth)")
-        ax.set_yticks([0, 1], ["k-fold", "single split"])
-        ax.set_ylim(-0.6, 1.6)
-        ax.set_xlabel("validation accuracy (%)")
-        ax.legend(fontsize=7, frameon=False, loc="lower left", ncols=2)
-        return self
-
-
-# --- the explorer -------------------------------------------------------------------------------
-
-WIDTHS = (2, 4, 8, 16, 32, 64, 128, 256, 512)
-SIZES = (20, 40, 60, 80, 160, 320, 640)
-L2S = (0.0, 1e-4, 1e-3, 1e-2, 1e-1)
-
-
-class OverfittingExplorer(Explorer):
-    """Capacity, data size, label noise and the four remedies, with the gap named in numbers."""
-
-    title = "Overfitting: train vs validation as the model grows and the data shrinks"
-    light = ("metric",)
-
-    def __init__(self, *, width=256, depth=2, n_train=60, noise=0.35, label_noise=0.0, l2=0.0,
-                 dropout=0.0, early_stopping=False, augmentation=False, epochs=300, seed=0):
-        style = {"description_width": "105px"}
-        box = W.Layout(width="300px")
-        sl = dict(continuous_update=False, style=style, layout=box)
-        controls = {
-            "width": W.SelectionSlider(options=WIDTHS, value=width, description="units per layer", **sl),
-            "depth": W.IntSlider(value=depth, min=1, max=3, description="hidden layers", **sl),
-            "n_train": W.SelectionSlider(options=SIZES, value=n_train, description="training points", **sl),
-            "noise": W.FloatSlider(value=noise, min=0.0, max=0.5, step=0.05, description="data noise", **sl),
-            "label_noise": W.FloatSlider(value=label_noise, min=0.0, max=1.0, step=0.1,
-                                         description="label noise", **sl),
-            "l2": W.SelectionSlider(options=L2S, value=l2, description="L2 penalty", **sl),
-            "dropout": W.FloatSlider(value=dropout, min=0.0, max=0.7, step=0.1, description="dropout", **sl),
-            "early_stopping": W.Checkbox(value=early_stopping, description="early stopping", indent=False,
-                                         layout=W.Layout(width="150px")),
-            "augmentation": W.Checkbox(value=augmentation, description="augmentation", indent=False,
-                                       layout=W.Layout(width="150px")),
-            "epochs": W.IntSlider(value=epochs, min=20, max=1000, step=20, description="epochs", **sl),
-            "seed": W.BoundedIntText(value=seed, min=0, max=10_000, description="seed", style=style, layout=box),
-            "metric": W.ToggleButtons(options=("loss", "accuracy"), value="loss", description="curves",
-                                      style={"description_width": "50px", "button_width": "80px"}),
-        }
-        fig, self.axes = new_figure(2, width=3.8, height=3.3)
-        super().__init__(controls, figure=fig)
-        self._curves = None
-        self._pool = ModelPool()
-
-    def _draw_curves(self, history, metric):
-        ax = self.axes[1]
-        ax.clear()
-        self._curves = TrainingCurvesDisplay(history, metric=metric).plot(
-            ax, log_y=metric == "loss",
-            title=f"{metric}: train (solid) vs validation (dashed)")
-
-    def redraw(self, params):
-        if self.result is not None:
-            self._draw_curves(self.result.history, params["metric"])
-        self.live.draw(force=True)
-
-    def run(self, params, stop, report):
-        p = {k: v for k, v in params.items() if k not in ("metric", "n_train", "noise")}
-        data = make_small_moons(params["n_train"], noise=params["noise"], seed=params["seed"])
-        epochs = params["epochs"]
-        for ax in self.axes:
-            ax.clear()
-        grid = BoundaryDisplay.grid(np.r_[data.X_train, data.X_test[:200]], resolution=45)
-        live = {"history": {}}
-        self._draw_curves(live["history"], params["metric"])
-        report(0, epochs, "Training…")
-
-        def on_epoch(epoch, logs):
-            for key, value in logs.items():
-                live["history"].setdefault(key, []).append(value)
-            if stop.is_set():
-                raise StopTraining
-            if epoch % 10 == 0 or epoch == epochs - 1:
-                self._curves.update(live["history"])
-                report(epoch + 1, epochs, f"Epoch {epoch + 1}: train loss {logs['loss']:.3f}, "
-                                          f"validation loss {logs['val_loss']:.3f}")
-
-        fit = run_fit(data, callbacks=[on_epoch], stop=stop, pool=self._pool, **p)
-        self.axes[0].clear()
-        BoundaryDisplay.from_model(fit.model, data.X_train, fit.y_train, grid=grid).plot(
-            self.axes[0], title=f"{len(data.X_train)} training points and the learned regions")
-        self._draw_curves(fit.history, params["metric"])
-        text = (f"Train accuracy {fit.train_accuracy:.0%}, validation {fit.val_accuracy:.0%}: "
-                f"a generalization gap of <b>{fit.gap:.0f} points</b>.")
-        if fit.params["early_stopping"] and fit.stop_reason == "early_stopping":
-            text += f" Early stopping restored epoch {fit.best_epoch}."
-        report(len(fit.history.get("loss", [])), epochs, text)
-        if fit.stop_reason in ("nan", "stopped"):
-            self.show_message(fit.message)
-        return fit

@@ -1,0 +1,91 @@
+"""Lesson 02 · exercises: checkers (tested to fail on wrong answers), hints and solutions."""
+from __future__ import annotations
+
+from dltutor.exercises import Exercise, ExerciseSet, Incorrect
+
+LESSON = "02"
+
+
+def _check_healthy_init(activation, initializer):
+    from dltutor.gradients import compute as gr  # noqa: PLC0415
+    from dltutor.models import ACTIVATIONS, INITIALIZERS  # noqa: PLC0415
+
+    if activation not in ACTIVATIONS or initializer not in INITIALIZERS:
+        raise Incorrect(f"use names build_mlp knows: activation in {ACTIVATIONS}, initializer in {INITIALIZERS}.")
+    ratio = gr.measure_gradients(depth=10, activation=activation, initializer=initializer).ratio
+    if not 0.1 <= ratio <= 10:
+        raise Incorrect(f"with {activation} + {initializer} the first layer's gradient is {ratio:.1e} x "
+                        "the last's; it must stay within 10x (between 0.1 and 10).")
+    return f"{activation} + {initializer}: the first layer gets {ratio:.2f} x the last layer's gradient."
+
+
+def _check_max_derivative(max_sigmoid_derivative):
+    if not isinstance(max_sigmoid_derivative, (int, float)) or isinstance(max_sigmoid_derivative, bool):
+        raise Incorrect("give a number.")
+    if abs(max_sigmoid_derivative - 0.25) > 1e-3:
+        raise Incorrect(f"{max_sigmoid_derivative} is not it. sigmoid'(z) = s(z) (1 - s(z)); where is it "
+                        "largest, and what is s there?")
+    return "sigmoid'(0) = 0.5 x 0.5 = 1/4: every sigmoid layer shrinks the gradient by 4x or more (unless the weights are large)."
+
+
+def _check_million(layers_for_million):
+    from dltutor.gradients import compute as gr  # noqa: PLC0415
+
+    if not isinstance(layers_for_million, int) or isinstance(layers_for_million, bool) or not 2 <= layers_for_million <= 40:
+        raise Incorrect("give a whole number of layers between 2 and 40.")
+    crossing = next(d for d in range(2, 41) if gr.measure_gradients(depth=d).ratio <= 1e-6)
+    if abs(layers_for_million - crossing) > 1:
+        measured = gr.measure_gradients(depth=layers_for_million).ratio
+        direction = "more" if measured > 1e-6 else "fewer"
+        raise Incorrect(f"at {layers_for_million} layers the ratio is {measured:.1e}; try {direction} layers.")
+    return f"the first layer's gradient falls below a millionth of the last's at {crossing} sigmoid layers."
+
+
+def _check_clipping(optimizer):
+    from dltutor._backend import keras  # noqa: PLC0415
+
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise Incorrect("`optimizer` should be a Keras optimizer, e.g. keras.optimizers.SGD(...).")
+    if not (optimizer.clipnorm or optimizer.global_clipnorm or optimizer.clipvalue):
+        raise Incorrect("this optimizer does not limit the gradients; one more argument does.")
+    from dltutor.gradients.compute import run_exploding  # noqa: PLC0415
+
+    result = run_exploding(init_std=0.5, optimizer=optimizer, epochs=10)
+    if result.diverged:
+        raise Incorrect("with your optimizer the loss still became NaN: clip harder or lower the learning rate.")
+    return f"the exploding network now trains: loss {result.history['loss'][0]:.3g} -> {result.history['loss'][-1]:.3g}, no NaN."
+
+
+def exercises():
+    """This lesson's :class:`~dltutor.exercises.ExerciseSet` (what ``lesson("02")`` returns)."""
+    return ExerciseSet("Lesson 02 — vanishing and exploding gradients", [
+        Exercise(
+            "q1",
+            "Choose `activation` and `initializer` so that a 10-layer network's first-layer "
+            "gradient stays within 10x of the last layer's at initialization.",
+            names=("activation", "initializer"), checker=_check_healthy_init,
+            hint="ReLU's derivative is 1 where it is active; He initialization doubles the variance "
+                 "to make up for the half of the units that are off.",
+            solution='activation, initializer = "relu", "he_normal"'),
+        Exercise(
+            "q2",
+            "What is the largest value the sigmoid's derivative can take? Set `max_sigmoid_derivative`.",
+            names=("max_sigmoid_derivative",), checker=_check_max_derivative,
+            hint="sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z)); a product p (1 - p) is largest at p = 1/2.",
+            solution="max_sigmoid_derivative = 0.25"),
+        Exercise(
+            "q3",
+            "How many sigmoid layers (Glorot, width 64) does it take until the first layer's gradient "
+            "is a million times smaller than the last's? Set `layers_for_million`.",
+            names=("layers_for_million",), checker=_check_million,
+            hint="Read the ratio at depth 5, 10 and 20 from the plots: about how many decades does "
+                 "each layer cost? Or use g.measure_gradients(depth=...).ratio.",
+            solution="layers_for_million = 11"),
+        Exercise(
+            "q4",
+            "The ReLU network with init std 0.5 explodes. Create `optimizer`, an SGD optimizer "
+            "(learning rate 0.01) that keeps it finite by limiting the gradients.",
+            names=("optimizer",), checker=_check_clipping,
+            hint="Keras optimizers take clipnorm=...: every gradient is rescaled to at most that norm.",
+            solution="optimizer = keras.optimizers.SGD(learning_rate=0.01, clipnorm=1.0)"),
+    ])

@@ -1,0 +1,73 @@
+"""Lesson 02's phenomena, asserted on the compute layer (seeded), and its explorer."""
+import numpy as np
+import pytest
+
+from dltutor import gradients as g
+
+
+SEEDS = range(10)   # every claim of the notebook holds for each seed a teacher may type
+
+
+@pytest.mark.parametrize("name, low, high", [
+    ("sigmoid + Glorot", 0.0, 1e-4),         # vanishing: 10,000x smaller at the first layer, or more
+    ("ReLU + He", 0.1, 10.0),
+    ("tanh + Glorot", 0.1, 10.0),
+    ("sigmoid + batch norm", 0.1, 10.0),
+])
+def test_gradient_ratio_at_initialization_depth_10(name, low, high):
+    for seed in SEEDS:
+        r = g.measure_gradients(depth=10, width=64, seed=seed, **g.CONFIGS[name])
+        assert low <= r.ratio <= high, f"{name}, seed {seed}: {r.ratio:.2e}"
+        assert r.norms.shape == (10,) and len(r.activations) == 10
+
+
+def test_vanishing_gets_worse_with_depth_and_respects_the_sigmoid_bound():
+    for seed in SEEDS:
+        ratios = [g.measure_gradients(depth=d, seed=seed).ratio for d in (5, 10, 20)]
+        assert ratios[0] > 100 * ratios[1] > 100 * 100 * ratios[2], (seed, ratios)
+        r = g.measure_gradients(depth=10, seed=seed)
+        assert (r.norms <= r.bound * 1.0001).all(), seed       # the (1/4)·||W|| bound, layer by layer
+    assert g.measure_gradients(depth=10, activation="relu", initializer="he_normal").bound is None
+
+
+def test_every_sigmoid_layer_passes_on_at_most_a_quarter():
+    for seed in SEEDS:
+        for a in g.measure_gradients(depth=10, seed=seed).activations:
+            assert ((0 < a) & (a < 1)).all()
+            derivative = (a * (1 - a)).mean()          # sigmoid'(z) = a (1 - a) <= 1/4
+            assert 0.2 < derivative <= 0.25, seed
+
+
+def test_deep_sigmoid_stalls_while_relu_he_and_batch_norm_learn():
+    for seed in SEEDS:
+        dc = g.run_depth_comparison(depth=10, seed=seed)
+        assert abs(dc.val_accuracy["sigmoid + Glorot"] - dc.chance) <= 0.05, (seed, dc.val_accuracy)
+        assert dc.val_accuracy["ReLU + He"] >= 0.85, (seed, dc.val_accuracy)
+        assert dc.val_accuracy["sigmoid + batch norm"] >= 0.85, (seed, dc.val_accuracy)
+    assert dc.grad_norms["ReLU + He"].shape == (dc.epochs, 11)
+
+
+def test_large_initialization_explodes_at_once_and_clipping_fixes_it():
+    for seed in SEEDS:
+        wild = g.run_exploding(init_std=0.5, clipnorm=None, seed=seed)
+        assert wild.diverged and wild.epochs_run == 1, (seed, wild.history.history)
+        tamed = g.run_exploding(init_std=0.5, clipnorm=1.0, seed=seed)
+        assert not tamed.diverged and np.isfinite(tamed.history["loss"]).all(), seed
+        assert tamed.history["loss"][-1] < tamed.history["loss"][0] / 10, seed
+
+
+def test_explorer_live_heatmap_and_nan_message():
+    ex = g.GradientsExplorer(epochs=5)
+    run = ex.update(activation="relu", initializer="he_normal")
+    assert run.at_init.ratio > 0.1 and not run.diverged
+    assert ex._heatmap.grad_norms.shape == (5, 11)
+    run = ex.update(initializer="random_normal", init_std=0.5 * 10 ** 0.0, learning_rate=0.01)
+    assert run.diverged and "Lower the learning rate" in ex.status.value
+    run = ex.update(clipnorm=True)
+    assert not run.diverged and ex.status.value == ""
+    assert ex.update(depth=0) is None and "depth must be between 2 and 50" in ex.error
+
+
+def test_unknown_configuration_is_explained():
+    with pytest.raises(ValueError, match="Unknown configuration 'relu'"):
+        g.run_depth_comparison(("relu",))
