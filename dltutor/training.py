@@ -338,7 +338,10 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
         Seeds the per-epoch shuffling. Seed the model's initial weights when building it
         (``build_mlp(seed=...)`` or :func:`dltutor.env.seed_everything`).
     stop : threading.Event, optional
-        Set it (from a Stop button) to end training after the current epoch.
+        Set it (from a Stop button) to end training after the current epoch. Stopping (also by
+        raising :class:`StopTraining`) keeps the history up to that epoch; when several epochs
+        run per compiled call (function callbacks only), the model's weights may be those of the
+        end of that call, at most ``CHUNK_SECONDS`` later.
     log_gradients : bool
         Record each Dense kernel's gradient norm per epoch in ``result.grad_norms``; callbacks
         also get them as ``logs["grad_norms"]`` (an array, input layer first).
@@ -427,6 +430,9 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
                 break
             if model.stop_training:
                 reason = "early_stopping"
+                break
+            if stop is not None and stop.is_set() and epoch + j + 1 < epochs:
+                reason = "stopped"
                 break
         epoch += k
     for cb in callbacks:

@@ -46,8 +46,6 @@ def _rss_mb():
 
 @pytest.mark.parametrize("cls", list(_explorers()))
 def test_restless_student(cls):
-    if cls.__name__ == "GradientsExplorer":   # interim, while its one-model explorer is written
-        pytest.xfail("every new architecture's trace keeps ~30 MB inside TensorFlow")
     ex = cls()
     epochs = ex.controls["epochs"]
     assert ex.update(epochs=epochs.min) is not None, ex.error    # short runs: the test's budget

@@ -7,12 +7,12 @@
 * ``explorer``: :class:`GradientsExplorer`;
 * ``exercises``: ``dltutor.exercises.lesson("02")``.
 """
-from dltutor.gradients.compute import (CONFIGS, DepthComparison, LayerGradients, measure_gradients,
-                                       run_depth_comparison, run_exploding)
+from dltutor.gradients.compute import (CONFIGS, DepthComparison, LayerGradients, SwitchableMLP,
+                                       measure_gradients, run_depth_comparison, run_exploding)
 from dltutor.gradients.display import ActivationsDisplay, GradientHeatmapDisplay, LayerGradientsDisplay
 from dltutor.gradients.explorer import LEARNING_RATES, GradientsExplorer, GradientsRun
 
 __all__ = ["CONFIGS", "LayerGradients", "measure_gradients", "DepthComparison",
            "run_depth_comparison", "run_exploding", "LayerGradientsDisplay",
            "GradientHeatmapDisplay", "ActivationsDisplay", "GradientsExplorer", "GradientsRun",
-           "LEARNING_RATES"]
+           "LEARNING_RATES", "SwitchableMLP"]

@@ -14,7 +14,7 @@ import numpy as np
 from dltutor import data as _data
 from dltutor._backend import keras, tf
 from dltutor._checks import check_choice, check_int
-from dltutor.models import ACTIVATIONS, build_mlp
+from dltutor.models import ACTIVATIONS, _initializer, build_mlp
 from dltutor.training import train
 
 CONFIGS = {
@@ -24,6 +24,137 @@ CONFIGS = {
     "sigmoid + batch norm": dict(activation="sigmoid", initializer="glorot_uniform", batch_norm=True),
     "sigmoid + residual": dict(activation="sigmoid", initializer="glorot_uniform", residual=True),
 }
+
+
+# The activations the explorer offers (SwitchableMLP switches between them with a variable).
+ACTIVATIONS_USED = ("sigmoid", "tanh", "relu", "gelu", "selu")
+_ACTIVATION_FNS = tuple(keras.activations.get(name) for name in ACTIVATIONS_USED)
+
+
+class SwitchableMLP(keras.Model):
+    """One deep MLP for every setting of the explorer: a loop over the layers' weights.
+
+    Every new Keras model needs its training step traced, and TensorFlow keeps tens of MB of
+    each trace of a deep network for good: an explorer that built one model per setting grew
+    by ~30 MB per new depth. This model holds ``max_depth`` hidden layers (all ``width`` wide)
+    and its forward pass is a ``tf.while_loop`` over the first ``depth`` of them; depth,
+    activation, batch norm and residual connections are variables. So one trace serves every
+    setting, memory stays flat, and a layer that is not in use costs nothing. Each layer keeps
+    its own weight variables, as Keras layers do (so ``clipnorm`` clips each one separately),
+    and :meth:`configure` draws the initial weights ``build_mlp`` draws for the same settings
+    and seed: runs agree with ``build_mlp``'s to float precision (tests/gradients).
+    """
+
+    def __init__(self, n_features=64, n_classes=10, *, width=64, max_depth=50, name="switchable_mlp"):
+        super().__init__(name=name)
+        self.n_features, self.n_classes = n_features, n_classes
+        self.width, self.max_depth = width, check_int("max_depth", max_depth, low=2)
+
+        def weight(shape, name, init="zeros", **kw):
+            return self.add_weight(shape=shape, initializer=init, name=name, **kw)
+
+        self.layer_kernels = [weight((n_features if i == 0 else width, width), f"hidden_{i + 1}_kernel")
+                              for i in range(max_depth)]
+        self.layer_biases = [weight((width,), f"hidden_{i + 1}_bias") for i in range(max_depth)]
+        self.gammas = [weight((width,), f"bn_{i + 1}_gamma", "ones") for i in range(max_depth)]
+        self.betas = [weight((width,), f"bn_{i + 1}_beta") for i in range(max_depth)]
+        self.head_kernel = weight((width, n_classes), "logits_kernel")
+        self.head_bias = weight((n_classes,), "logits_bias")
+        # batch norm's moving statistics, one row per layer (updated by row inside the loop)
+        self.moving_mean = weight((max_depth, width), "moving_mean", trainable=False)
+        self.moving_var = weight((max_depth, width), "moving_var", "ones", trainable=False)
+        self.depth = weight((), "depth", "ones", dtype="int32", trainable=False)
+        self.activation_index = weight((), "activation", dtype="int32", trainable=False)
+        self.batch_norm = weight((), "batch_norm", trainable=False)
+        self.residual = weight((), "residual", trainable=False)
+        self.built = True
+
+    @property
+    def input_shape(self):
+        return (None, self.n_features)
+
+    @property
+    def output_shape(self):
+        return (None, self.n_classes)
+
+    def configure(self, *, depth, activation, initializer, init_std, batch_norm, residual, seed):
+        """Switch to these settings and draw the initial weights of ``build_mlp(..., seed=seed)``."""
+        depth = check_int("depth", depth, low=1, high=self.max_depth)
+        check_choice("activation", activation, ACTIVATIONS_USED)
+        self.depth.assign(depth)
+        self.activation_index.assign(ACTIVATIONS_USED.index(activation))
+        self.batch_norm.assign(float(bool(batch_norm)))
+        self.residual.assign(float(bool(residual)))
+        # the kernel build_mlp gives layer i is drawn with seed + i; the output layer is i = depth
+        kernels = [*self.layer_kernels[:depth], self.head_kernel]
+        for i, kernel in enumerate(kernels):
+            init = _initializer(initializer, std=init_std, seed=seed + i)
+            kernel.assign(init(tuple(kernel.shape), dtype=kernel.dtype))
+        for var in [*self.layer_biases, *self.betas, self.head_bias, self.moving_mean]:
+            var.assign(keras.ops.zeros_like(var))
+        for var in [*self.gammas, self.moving_var]:
+            var.assign(keras.ops.ones_like(var))
+        return self
+
+    def _activation(self, i, z, params, training):
+        """Layer ``i``'s batch norm (when on, as keras.layers.BatchNormalization) and activation."""
+        _, _, gamma, beta = params
+
+        def normalize():
+            if training:
+                mean, var = tf.nn.moments(z, axes=[0])
+                for moving, batch in ((self.moving_mean, mean), (self.moving_var, var)):
+                    moving.assign(tf.tensor_scatter_nd_update(
+                        moving, [[i]], [moving[i] * BN_MOMENTUM + batch * (1.0 - BN_MOMENTUM)]))
+            else:
+                mean, var = self.moving_mean[i], self.moving_var[i]
+            return tf.nn.batch_normalization(z, mean, var, beta, gamma, BN_EPSILON)
+
+        z = tf.cond(self.batch_norm > 0, normalize, lambda: z)
+        return tf.switch_case(tf.convert_to_tensor(self.activation_index.value),
+                              [lambda f=f: f(z) for f in _ACTIVATION_FNS])
+
+    def _params(self, i, stacks=None):
+        """Layer ``i``'s kernel, bias, gamma and beta (``i`` may be a tensor with ``stacks``)."""
+        if stacks is None:
+            return (self.layer_kernels[i], self.layer_biases[i], self.gammas[i], self.betas[i])
+        return tuple(stack[i - 1] for stack in stacks)
+
+    def _layer(self, i, h, params, training):
+        """Hidden layer ``i >= 1``: its output and its activation (before the skip connection)."""
+        kernel, bias = params[:2]
+        a = self._activation(i, tf.matmul(h, kernel) + bias, params, training)
+        return a + self.residual * h, a
+
+    def call(self, x, training=False):
+        first = self._params(0)
+        h = self._activation(0, tf.matmul(x, first[0]) + first[1], first, training)
+        stacks = [tf.stack([v.value for v in group[1:]]) for group in
+                  (self.layer_kernels, self.layer_biases, self.gammas, self.betas)]
+
+        def body(i, h):
+            return i + 1, self._layer(i, h, self._params(i, stacks), training)[0]
+
+        _, h = tf.while_loop(lambda i, h: i < self.depth, body, (tf.constant(1), h),
+                             maximum_iterations=self.max_depth - 1)
+        return tf.matmul(h, self.head_kernel) + self.head_bias
+
+    def forward_with_activations(self, x, training=False):
+        """Eagerly: each hidden layer's activation in use (input side first), and the logits."""
+        first = self._params(0)
+        h = self._activation(0, tf.matmul(x, first[0]) + first[1], first, training)
+        acts = [h]
+        for i in range(1, int(self.depth.numpy())):
+            h, a = self._layer(i, h, self._params(i), training)
+            acts.append(a)
+        return acts, tf.matmul(h, self.head_kernel) + self.head_bias
+
+    def hidden_kernels(self):
+        """The kernel variables of the hidden layers in use, input side first."""
+        return self.layer_kernels[:int(self.depth.numpy())]
+
+
+BN_MOMENTUM, BN_EPSILON = 0.9, 1e-3   # build_mlp's batch normalization
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +203,8 @@ def measure_gradients(*, depth=10, width=64, activation="sigmoid", initializer="
         Batch size of the measurement.
     seed : int
     model : keras.Model, optional
-        Measure this model instead of building one.
+        Measure this model (made by ``build_mlp``, or a :class:`SwitchableMLP`) instead of
+        building one.
 
     Returns
     -------
@@ -86,12 +218,20 @@ def measure_gradients(*, depth=10, width=64, activation="sigmoid", initializer="
     model = model or build_mlp(64, 10, depth=depth, width=width, activation=activation,
                                initializer=initializer, init_std=init_std, batch_norm=batch_norm,
                                residual=residual, seed=seed)
-    acts = [layer.output for layer in model.layers if layer.name.startswith("act_")]
-    probe = keras.Model(model.inputs, [*acts, model.outputs[0]])
-    kernels = [v for v in model.trainable_variables if v.path.split("/")[0].startswith("hidden_")
-               and "kernel" in v.path]
+    if isinstance(model, SwitchableMLP):
+        kernels = model.hidden_kernels()
+        forward = model.forward_with_activations
+    else:
+        acts = [layer.output for layer in model.layers if layer.name.startswith("act_")]
+        probe = keras.Model(model.inputs, [*acts, model.outputs[0]])
+        kernels = [v for v in model.trainable_variables
+                   if v.path.split("/")[0].startswith("hidden_") and "kernel" in v.path]
+
+        def forward(X, training):
+            *hidden, logits = probe(X, training=training)
+            return hidden, logits
     with tf.GradientTape() as tape:
-        *hidden, logits = probe(X, training=True)
+        hidden, logits = forward(X, training=True)
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)
     grads = tape.gradient(loss, kernels)
     norms = np.array([float(tf.norm(g)) for g in grads])

@@ -7,11 +7,10 @@ import ipywidgets as W
 import numpy as np
 
 from dltutor import data as _data
-from dltutor.gradients.compute import LayerGradients, measure_gradients
+from dltutor.gradients.compute import ACTIVATIONS_USED, LayerGradients, SwitchableMLP, measure_gradients
 from dltutor.gradients.display import GradientHeatmapDisplay, LayerGradientsDisplay
-from dltutor.models import ModelPool
 from dltutor.plots import TrainingCurvesDisplay, new_figure
-from dltutor.training import StopTraining, train
+from dltutor.training import StopTraining, reset_optimizers, train
 from dltutor.widgets import Explorer
 
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3)
@@ -30,7 +29,7 @@ class GradientsExplorer(Explorer):
         sl = dict(continuous_update=False, style=style, layout=box)
         controls = {
             "depth": W.IntSlider(value=depth, min=2, max=50, description="hidden layers", **sl),
-            "activation": W.Dropdown(options=("sigmoid", "tanh", "relu", "gelu", "selu"), value=activation,
+            "activation": W.Dropdown(options=ACTIVATIONS_USED, value=activation,
                                      description="activation", style=style, layout=box),
             "initializer": W.Dropdown(options=("glorot_uniform", "he_normal", "lecun_normal", "random_normal"),
                                       value=initializer, description="initializer", style=style, layout=box),
@@ -50,7 +49,7 @@ class GradientsExplorer(Explorer):
         fig, self.axes = new_figure(3, width=3.5, height=3.2)
         super().__init__(controls, figure=fig)
         self._heatmap = GradientHeatmapDisplay(np.full((1, depth + 1), np.nan)).plot(self.axes[1])
-        self._pool = ModelPool(tunable=False)
+        self._model = None    # one SwitchableMLP for every setting: one trace, flat memory
 
     def run(self, params, stop, report):
         p = dict(params)
@@ -59,9 +58,13 @@ class GradientsExplorer(Explorer):
         clip = 1.0 if p.pop("clipnorm") else None
         for ax in (self.axes[0], self.axes[2]):
             ax.clear()
-        model = self._pool.get(64, 10, depth=p["depth"], width=64, activation=p["activation"],
-                               initializer=p["initializer"], init_std=p["init_std"],
-                               batch_norm=p["batch_norm"], residual=p["residual"], seed=p["seed"])
+        if self._model is None:
+            self._model = SwitchableMLP(64, 10, width=64, max_depth=self.controls["depth"].max)
+        model = self._model.configure(depth=p["depth"], activation=p["activation"],
+                                      initializer=p["initializer"], init_std=p["init_std"],
+                                      batch_norm=p["batch_norm"], residual=p["residual"], seed=p["seed"])
+        reset_optimizers(model)
+        used = [*range(p["depth"]), -1]      # the kernels in use: hidden layers, then the output
         at_init = measure_gradients(model=model, **{k: v for k, v in p.items()})
         LayerGradientsDisplay(at_init).plot(self.axes[0])
         self._heatmap.update(np.full((1, p["depth"] + 1), np.nan))
@@ -72,7 +75,7 @@ class GradientsExplorer(Explorer):
         hist = {}
 
         def on_epoch(epoch, logs):
-            rows.append(logs["grad_norms"])
+            rows.append(logs["grad_norms"][used])
             for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
                 hist.setdefault(key, []).append(logs[key])
             self._heatmap.update(np.array(rows))
@@ -87,7 +90,7 @@ class GradientsExplorer(Explorer):
                        validation_data=(d.X_test, d.y_test), callbacks=[on_epoch], seed=p["seed"],
                        stop=stop, log_gradients=True)
         if len(result.grad_norms):
-            self._heatmap.update(result.grad_norms)
+            self._heatmap.update(result.grad_norms[:, used])
         text = (f"At initialization the first layer's gradient is {at_init.ratio:.1e} × the last's. ")
         if not at_init.finite:
             text = "The activations overflow already at initialization. "

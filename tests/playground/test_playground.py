@@ -1,5 +1,6 @@
 """Lesson 00: the playground's phenomenon on the compute layer, and its explorer."""
 import time
+import warnings
 
 from dltutor.playground import PlaygroundExplorer, run_playground
 
@@ -34,10 +35,14 @@ def test_playground_explorer_controls_retrain_and_stop_keeps_history():
 
 def test_playground_divergence_is_explained_in_the_widget_which_stays_usable():
     pg = PlaygroundExplorer(epochs=50)
-    result = pg.update(dataset="spirals", activation="linear", hidden_layers=2, optimizer="sgd",
-                       learning_rate=10.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = pg.update(dataset="spirals", activation="linear", hidden_layers=2, optimizer="sgd",
+                           learning_rate=10.0)
+    assert not caught, [str(w.message) for w in caught]          # no NumPy overflow warning
     assert result.diverged and len(result.history["loss"]) < 50
     assert "diverged" in pg.status.value and "Lower the learning rate" in pg.status.value
+    assert "clipnorm" not in pg.status.value                     # only this widget's own controls
     assert pg.error is None and not pg.train_button.disabled
     result = pg.update(learning_rate=0.03, optimizer="adam", activation="tanh")
     assert not result.diverged and pg.status.value == ""
