@@ -191,7 +191,7 @@ LOSS_JUMP = 1e4
 LOSS_JUMP_FLOOR = 100.0
 
 
-def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradients):
+def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradients, weighted):
     """One compiled epoch: shuffle, every batch step, then the validation pass.
 
     Traced once per model and settings: the data's size is not baked in (``batch_size=None``
@@ -201,10 +201,12 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradi
     trainable = model.trainable_variables
     n_features = model.input_shape[-1]
 
-    def step(xb, yb):
+    def step(xb, yb, cw):
         with tf.GradientTape() as tape:
             logits = model(xb, training=True)
-            loss = loss_fn(yb, logits)
+            # class weights as Keras applies them: each row's loss times its class's weight,
+            # summed and divided by the batch size
+            loss = loss_fn(yb, logits, sample_weight=tf.gather(cw, yb)) if weighted else loss_fn(yb, logits)
             if model.losses:
                 loss = loss + tf.add_n(model.losses)
         grads = tape.gradient(loss, trainable)
@@ -220,10 +222,10 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradi
     matrix = tf.TensorSpec([None, n_features], tf.float32)
     labels = tf.TensorSpec([None], tf.int32)
 
-    def run_epoch(X, y, Xv, yv, seed):
+    def run_epoch(X, y, Xv, yv, seed, cw):
         n = tf.shape(X)[0]
         if batch_size is None:                      # one full-batch step: nothing to shuffle
-            loss, correct, norms, finite = step(X, y)
+            loss, correct, norms, finite = step(X, y, cw)
             total_loss, total_correct = loss * tf.cast(n, tf.float32), correct
         else:
             perm = tf.argsort(tf.random.stateless_uniform([n], seed=seed))
@@ -234,7 +236,7 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradi
             finite = tf.constant(True)
             for i in tf.range(steps):
                 idx = perm[i * batch_size: tf.minimum((i + 1) * batch_size, n)]
-                loss, correct, step_norms, step_finite = step(tf.gather(X, idx), tf.gather(y, idx))
+                loss, correct, step_norms, step_finite = step(tf.gather(X, idx), tf.gather(y, idx), cw)
                 norms = tf.cond(tf.equal(i, 0), lambda: step_norms, lambda: norms)  # noqa: B023 - first batch
                 total_loss += loss * tf.cast(tf.shape(idx)[0], tf.float32)
                 total_correct += correct
@@ -251,15 +253,16 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradi
 
     scalar = tf.TensorSpec([], tf.int64)
 
-    @tf.function(input_signature=[matrix, labels, matrix, labels, scalar, scalar, tf.TensorSpec([], tf.int32)])
-    def run_epochs(X, y, Xv, yv, seed, first_epoch, k):
+    @tf.function(input_signature=[matrix, labels, matrix, labels, scalar, scalar, tf.TensorSpec([], tf.int32),
+                                  tf.TensorSpec([None], tf.float32)])
+    def run_epochs(X, y, Xv, yv, seed, first_epoch, k, cw):
         """``k`` epochs in one call: per-epoch logs, first-batch gradient norms, finite flags."""
         keys = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if has_val else [])
         logs_out = tf.TensorArray(tf.float32, size=k, element_shape=[len(keys)])
         norms_out = tf.TensorArray(tf.float32, size=k, element_shape=[len(kernels)])
         finite_out = tf.TensorArray(tf.bool, size=k)
         for i in tf.range(k):
-            logs, norms, finite = run_epoch(X, y, Xv, yv, tf.stack([seed, first_epoch + tf.cast(i, tf.int64)]))
+            logs, norms, finite = run_epoch(X, y, Xv, yv, tf.stack([seed, first_epoch + tf.cast(i, tf.int64)]), cw)
             logs_out = logs_out.write(i, tf.stack([logs[key] for key in keys]))
             norms_out = norms_out.write(i, norms)
             finite_out = finite_out.write(i, finite)
@@ -276,9 +279,9 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradi
 _CACHE_ATTR = "_dltutor_compiled"
 
 
-def _compiled_epoch(model, optimizer, learning_rate, clipnorm, **shape):
+def _compiled_epoch(model, optimizer, learning_rate, clipnorm, loss=None, **shape):
     given = isinstance(optimizer, keras.optimizers.Optimizer)
-    key = (id(optimizer) if given else optimizer, clipnorm, tuple(sorted(shape.items())))
+    key = (id(optimizer) if given else optimizer, clipnorm, loss, tuple(sorted(shape.items())))
     per_model = model.__dict__.get(_CACHE_ATTR)
     if per_model is None:
         per_model = {}
@@ -292,7 +295,7 @@ def _compiled_epoch(model, optimizer, learning_rate, clipnorm, **shape):
     opt = _make_optimizer(optimizer, learning_rate, clipnorm)
     if not opt.built:
         opt.build(model.trainable_variables)
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True) if loss is None else loss
     fn = _build_epoch_fn(model, opt, loss_fn, **shape)
     per_model[key] = (opt, fn)
     return fn
@@ -312,7 +315,7 @@ def reset_optimizers(model):
 
 def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimizer="adam",
           validation_data=None, callbacks=(), clipnorm=None, seed=0, stop=None,
-          log_gradients=False):
+          log_gradients=False, class_weight=None, loss=None):
     """Train a Keras classifier (logits out) with a compiled epoch loop.
 
     Parameters
@@ -345,6 +348,13 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
     log_gradients : bool
         Record each Dense kernel's gradient norm per epoch in ``result.grad_norms``; callbacks
         also get them as ``logs["grad_norms"]`` (an array, input layer first).
+    class_weight : dict, optional
+        ``{class: weight}`` as in ``model.fit``: each training row's loss is multiplied by its
+        class's weight (classes not named weigh 1). The validation loss is not weighted.
+    loss : callable, optional
+        ``loss(y_true, logits)`` for a batch, a scalar; default sparse categorical cross-entropy
+        from logits. With ``class_weight`` it must take ``sample_weight=`` (Keras losses do).
+        Pass the same object each time: a new one traces the training step again.
 
     Returns
     -------
@@ -379,8 +389,12 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
                             what="X_val")
     else:
         Xv, yv = X[:1], y[:1]
-    run_epochs = _compiled_epoch(model, optimizer, learning_rate, clipnorm, batch_size=batch_size,
-                                 has_val=has_val, log_gradients=log_gradients)
+    cw = _class_weight_vector(class_weight, n_classes)
+    if loss is not None and not callable(loss):
+        raise TypeError(f"loss must be a function loss(y_true, logits) or a Keras loss, got {loss!r}.")
+    run_epochs = _compiled_epoch(model, optimizer, learning_rate, clipnorm, loss=loss, batch_size=batch_size,
+                                 has_val=has_val, log_gradients=log_gradients,
+                                 weighted=class_weight is not None)
     # Keras callbacks (EarlyStopping restoring the best weights) need the model as it is after
     # every epoch; plain functions only read the logs, so several epochs can run per call
     per_epoch = any(isinstance(cb, keras.callbacks.Callback) for cb in callbacks or ())
@@ -403,7 +417,7 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
         k = min(chunk, epochs - epoch)
         tick = time.perf_counter()
         logs_k, norms_k, finite_k = run_epochs(Xt, yt, Xvt, yvt, tf.constant(seed, tf.int64),
-                                               tf.constant(epoch, tf.int64), tf.constant(k, tf.int32))
+                                               tf.constant(epoch, tf.int64), tf.constant(k, tf.int32), cw)
         logs_k = {key: value.numpy() for key, value in logs_k.items()}
         norms_k, finite_k = norms_k.numpy(), finite_k.numpy()
         if not per_epoch:   # next: as many epochs as fit in CHUNK_SECONDS (the first call traced)
@@ -439,6 +453,21 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
         cb.on_train_end()
     return TrainResult(model, history, reason, time.perf_counter() - start,
                        np.array(norms) if log_gradients else None, detail)
+
+
+def _class_weight_vector(class_weight, n_classes):
+    """``{class: weight}`` as a float32 tensor ``(n_classes,)``, or a ValueError in Keras' terms."""
+    weights = np.ones(n_classes, "float32")
+    if class_weight is None:
+        return tf.constant(weights)
+    if not isinstance(class_weight, dict):
+        raise TypeError("class_weight must be a dict {class: weight}, e.g. {0: 1.0, 1: 30.0}, "
+                        f"got {class_weight!r}.")
+    for label, weight in class_weight.items():
+        label = check_int("a class_weight key", label.item() if isinstance(label, np.generic) else label,
+                          low=0, high=n_classes - 1)
+        weights[label] = check_float(f"class_weight[{label}]", float(weight), low=0.0, high=1e6)
+    return tf.constant(weights)
 
 
 def _divergence(logs, finite, best_loss):

@@ -41,11 +41,16 @@ class LiveFigure:
     ----------
     fig : matplotlib.figure.Figure
     max_fps : float, default 3
+    fixed_layout : bool, default False
+        Lay the figure out on the first forced draw only, then keep that layout (for figures
+        whose panels never change size, where a redraw must be quick).
     """
 
-    def __init__(self, fig, *, max_fps=3.0):
+    def __init__(self, fig, *, max_fps=3.0, fixed_layout=False):
         self.fig = fig
         self.max_fps = max_fps
+        self.fixed_layout = fixed_layout
+        self._laid_out = False
         self._engine = fig.get_layout_engine()
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%", height="auto"))
         self.n_draws = 0
@@ -61,8 +66,10 @@ class LiveFigure:
         if not force and now - self._last < 1.0 / self.max_fps:
             return False
         with self._lock:
-            self.fig.set_layout_engine(self._engine if force or not self.n_draws else "none")
+            relayout = not self.n_draws or (force and not (self.fixed_layout and self._laid_out))
+            self.fig.set_layout_engine(self._engine if relayout else "none")
             png = figure_to_png(self.fig)
+            self._laid_out = self._laid_out or force
             self.image.value = png
             self.n_draws += 1
             self._last = time.perf_counter()
