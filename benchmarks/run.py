@@ -179,6 +179,29 @@ def bench_gradients():
     _control_response(ex, changes, "lesson 02 explorer")
 
 
+def bench_imbalance():
+    sys.path.insert(0, str(ROOT))
+    from dltutor.imbalance import ImbalanceExplorer
+
+    ex = ImbalanceExplorer()
+    ex.update()
+    for method in ("class_weight", "focal", "none"):      # trace each loss once, as a student's first tries do
+        ex.update(method=method)
+    changes = [("method", "smote"), ("method", "random_over"), ("method", "class_weight"),
+               ("method", "adasyn"), ("method", "random_under"), ("method", "balanced_batches"),
+               ("method", "focal"), ("method", "threshold"), ("method", "none"), ("ratio", 0.1),
+               ("ratio", 0.01), ("ratio", 0.03), ("seed", 1), ("seed", 2), ("n_samples", 5000),
+               ("n_samples", 10_000)]
+    _control_response(ex, changes, "lesson 03 explorer")
+    light = []
+    for value in (0.1, 0.2, 0.3, 0.4, 0.5) * 2:
+        t = time.perf_counter()
+        ex.controls["threshold"].value = value
+        light.append(time.perf_counter() - t)
+    row("lesson 03 explorer: threshold slider (no retraining), median", statistics.median(light), "s",
+        f"max {max(light):.2f} s")
+
+
 def _explorer_classes():
     import importlib  # noqa: PLC0415
     import inspect  # noqa: PLC0415
@@ -284,7 +307,8 @@ def bench_notebooks(label=""):
 
 
 BENCHES = {"import": bench_import, "training": bench_training, "playground": bench_playground,
-           "overfitting": bench_overfitting, "gradients": bench_gradients, "memory": bench_memory,
+           "overfitting": bench_overfitting, "gradients": bench_gradients, "imbalance": bench_imbalance,
+           "memory": bench_memory,
            "notebooks": bench_notebooks, "notebooks1": bench_notebooks_one_core}
 
 

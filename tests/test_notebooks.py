@@ -128,3 +128,19 @@ def test_02_shows_vanishing_and_exploding_gradients():
     assert re.search(r"with clipnorm=1\.0: loss [\d.e+]+ -> [\d.e+]+", text)
     assert "GradientsExplorer: At initialization" in text
     assert text.count("&#10004; Correct") == 4
+
+
+@pytest.mark.notebook
+def test_03_shows_the_accuracy_paradox_and_its_fixes():
+    nb = executed(ROOT / "notebooks" / "03_class_imbalance.ipynb")
+    text = "\n".join(text_of(o) for _, o in outputs(nb))
+    net, majority = map(float, re.search(r"accuracy: network ([\d.]+)%, always 'majority' ([\d.]+)%", text).groups())
+    recall = int(re.search(r"minority recall \(share of minority cases it flags\): (\d+)%", text).group(1))
+    assert net >= 95 and majority >= 96 and recall <= 40
+    assert "ImbalanceExplorer: <b>" not in text and "ImbalanceExplorer: no fix at threshold 0.50" in text
+    table = re.search(r"class weights.*", text)
+    assert table, "the comparison table lists every method"
+    assert all(label in text for label in ("SMOTE", "ADASYN", "NearMiss-1", "threshold moving", "focal loss"))
+    before, after = map(float, re.search(r"bias 0 -> ([\d.]+), bias b0 -> ([\d.]+) \(the base", text).groups())
+    assert after < before / 3
+    assert text.count("&#10004; Correct") == 5, "all five solutions pass their checks"
