@@ -274,11 +274,16 @@ def bench_notebooks_one_core():
         os.sched_setaffinity(0, saved)
 
 
+_ONLY_NOTEBOOKS = ()   # --notebooks: name prefixes to run (empty: all)
+
+
 def bench_notebooks(label=""):
     import nbformat
     from nbclient import NotebookClient
 
     for path in NOTEBOOKS:
+        if _ONLY_NOTEBOOKS and not path.name.startswith(_ONLY_NOTEBOOKS):
+            continue
         nb = nbformat.read(path, as_version=4)
         client = NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=True,
                                 resources={"metadata": {"path": str(path.parent)}})
@@ -315,7 +320,10 @@ BENCHES = {"import": bench_import, "training": bench_training, "playground": ben
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated: {', '.join(BENCHES)}")
+    parser.add_argument("--notebooks", default="", help="comma-separated name prefixes (e.g. 03,01); default all")
     args = parser.parse_args()
+    global _ONLY_NOTEBOOKS
+    _ONLY_NOTEBOOKS = tuple(p for p in args.notebooks.split(",") if p)
     os.environ.setdefault("MPLBACKEND", "Agg")
     print(f"dltutor benchmarks on {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}", file=sys.stderr)
     for name in args.only.split(","):

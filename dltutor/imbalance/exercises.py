@@ -141,7 +141,10 @@ def exercises():
             hint="sklearn.metrics.precision_recall_curve(run.y_true, run.scores) gives precision, "
                  "recall and thresholds; keep the thresholds with recall >= 0.8 and take the one "
                  "with the highest precision.",
-            solution="precision, recall, thresholds = precision_recall_curve(run.y_true, run.scores)\n"
+            solution="from sklearn.metrics import precision_recall_curve\n"
+                     "from dltutor import imbalance as im\n"
+                     "run = im.fit_method(method=\"none\", seed=0)   # as in the notebook\n"
+                     "precision, recall, thresholds = precision_recall_curve(run.y_true, run.scores)\n"
                      "ok = recall[:-1] >= 0.8\n"
                      "threshold = thresholds[ok][np.argmax(precision[:-1][ok])]"),
         Exercise(
@@ -153,7 +156,8 @@ def exercises():
             hint="p = sigmoid(logits); p_t = p where y = 1, 1 - p where y = 0; the loss is "
                  "-(1 - p_t) ** gamma * log(p_t), averaged. Compute log(p_t) from the logits "
                  "(tf.nn.sigmoid_cross_entropy_with_logits is -log(p_t)) so that it never overflows.",
-            solution="def focal_loss(y_true, logits, gamma=2.0):\n"
+            solution="import tensorflow as tf\n\n"
+                     "def focal_loss(y_true, logits, gamma=2.0):\n"
                      "    y = tf.cast(y_true, tf.float32)\n"
                      "    ce = tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits)  # -log(p_t)\n"
                      "    p = tf.sigmoid(logits)\n"
@@ -166,7 +170,9 @@ def exercises():
             names=("class_weight",), checker=_check_class_weight,
             hint="Count the rows of each class in data.y_train. Each class's weight times its count "
                  "should be the same for both classes.",
-            solution="neg, pos = np.bincount(data.y_train)\n"
+            solution="from dltutor import imbalance as im\n"
+                     "data = im.make_data(seed=0)   # as in the notebook\n"
+                     "neg, pos = np.bincount(data.y_train)\n"
                      "class_weight = {0: (neg + pos) / (2 * neg), 1: (neg + pos) / (2 * pos)}"),
         Exercise(
             "q4",
@@ -185,5 +191,7 @@ def exercises():
             names=("b0",), checker=_check_bias,
             hint="With two logits 0 and b, softmax gives the minority sigmoid(b). Which b makes "
                  "sigmoid(b) = pos / (pos + neg)?",
-            solution="neg, pos = np.bincount(data.y_train)\nb0 = np.log(pos / neg)"),
+            solution="from dltutor import imbalance as im\n"
+                     "data = im.make_data(seed=0)   # as in the notebook\n"
+                     "neg, pos = np.bincount(data.y_train)\nb0 = np.log(pos / neg)"),
     ])
