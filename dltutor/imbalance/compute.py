@@ -14,13 +14,12 @@ focal loss Keras' ``BinaryFocalCrossentropy``; what is written here is only the 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 
 import numpy as np
 
 from dltutor import data as _data
 from dltutor._backend import keras, tf
-from dltutor._checks import check_float, check_int
+from dltutor._checks import check_choice, check_float, check_int
 from dltutor.models import ModelPool
 from dltutor.training import train
 
@@ -47,13 +46,8 @@ _POOL = ModelPool(tunable=False, max_models=3)
 
 
 def check_method(method):
-    """``method`` if it is one of :data:`METHODS`, else a ValueError with the closest name."""
-    if method in METHODS:
-        return method
-    close = difflib.get_close_matches(str(method), [*METHODS, *METHODS.values()], n=1)
-    by_label = {v: k for k, v in METHODS.items()}
-    hint = f" Did you mean {by_label.get(close[0], close[0])!r}?" if close else ""
-    raise ValueError(f"Unknown method {method!r}. Choose one of: {', '.join(map(repr, METHODS))}.{hint}")
+    """``method`` if it is one of :data:`METHODS`, else a ValueError naming the closest one."""
+    return check_choice("method", method, tuple(METHODS))
 
 
 def make_data(ratio=0.03, *, n_samples=N_SAMPLES, n_features=4, separation=2.2, flip_y=0.01, seed=0):
