@@ -144,3 +144,26 @@ def test_03_shows_the_accuracy_paradox_and_its_fixes():
     before, after = map(float, re.search(r"bias 0 -> ([\d.]+), bias b0 -> ([\d.]+) \(the base", text).groups())
     assert after < before / 3
     assert text.count("&#10004; Correct") == 5, "all five solutions pass their checks"
+
+
+@pytest.mark.notebook
+def test_04_shows_evasion_defence_and_poisoning():
+    nb = executed(ROOT / "notebooks" / "04_adversarial_noise.ipynb")
+    text = "\n".join(text_of(o) for _, o in outputs(nb))
+    clean, noise, fgsm = map(float, re.search(
+        r"at eps = 0\.1: clean ([\d.]+)%, random noise ([\d.]+)%, FGSM ([\d.]+)%", text).groups())
+    assert clean - noise <= 3 and fgsm < 60
+    assert "same as the package's FGSM: True" in text and "same as the package's PGD: True" in text
+    pgd = float(re.search(r"PGD at eps = 0\.1: ([\d.]+)%", text).group(1))
+    assert pgd <= fgsm
+    standard, robust = map(float, re.search(
+        r"PGD accuracy at eps = 0\.1: standard ([\d.]+)%, adversarially trained ([\d.]+)%", text).groups())
+    assert robust - standard >= 30
+    flips = [float(v) for v in re.findall(r"% labels flipped: clean test accuracy ([\d.]+)%", text)]
+    assert len(flips) == 3 and flips[0] > flips[2]
+    clean_p, base, success = map(float, re.search(
+        r"5% poisoned: clean accuracy ([\d.]+)% \(clean training: ([\d.]+)%\), attack success ([\d.]+)%", text).groups())
+    assert success >= 90 and abs(clean_p - base) <= 2
+    for name in ("EvasionExplorer", "TargetedExplorer", "PoisoningExplorer"):
+        assert f"{name}: " in text and f"{name}: not run yet" not in text
+    assert text.count("&#10004; Correct") == 5, "all five solutions pass their checks"
