@@ -24,7 +24,8 @@ class LayerGradientsDisplay(DisplayMixin):
         if r.bound is not None:
             self.bound_ = ax.plot(layers, r.bound, "k--", marker="v", ms=4,
                                   label="bound: x (1/4)·||W|| per sigmoid layer")[0]
-        ax.set_yscale("log")
+        if np.any(np.isfinite(heights) & (heights > 0)):    # all overflowed or zero: no log axis to draw
+            ax.set_yscale("log")
         ax.set_xlabel("hidden layer (1 = next to the input)")
         ax.set_ylabel("‖∂loss/∂W‖ at initialization")
         ax.set_title(f"first/last layer: {r.ratio:.1e}" if r.finite else

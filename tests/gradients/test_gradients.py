@@ -100,3 +100,19 @@ def test_the_explorer_s_one_model_gives_build_mlp_s_numbers():
         assert ex._heatmap.grad_norms.shape == (5, p["depth"] + 1)
     traces = [fn.experimental_get_tracing_count() for _, fn in ex._model.__dict__["_dltutor_compiled"].values()]
     assert traces == [1, 1]        # one trace per clipping choice serves every setting
+
+
+def test_overflowed_norms_draw_without_a_warning():
+    import warnings
+
+    import numpy as np
+
+    from dltutor.gradients.compute import LayerGradients
+    from dltutor.gradients.display import LayerGradientsDisplay
+
+    from dltutor.plots import figure_to_png
+
+    for norms in (np.full(5, np.nan), np.zeros(5), np.array([np.inf, np.nan, 0, 0, np.inf])):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")      # matplotlib's "no positive values" warning fails here
+            figure_to_png(LayerGradientsDisplay(LayerGradients({}, norms, [], None)).plot().figure_)
