@@ -232,7 +232,7 @@ def bench_memory(n_moves=200):
 
     for cls in _explorer_classes():
         ex = cls()
-        ex.update(epochs=ex.controls["epochs"].min)
+        ex.update(**({"epochs": ex.controls["epochs"].min} if "epochs" in ex.controls else {}))
         rng = random.Random(1)
         refused = 0
         for i in range(n_moves):

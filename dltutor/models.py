@@ -8,7 +8,8 @@ from __future__ import annotations
 from dltutor._backend import keras
 from dltutor._checks import check_choice, check_float, check_int
 
-__all__ = ["build_mlp", "reinitialize", "ModelPool", "RateDropout", "TunableL2", "ACTIVATIONS", "INITIALIZERS"]
+__all__ = ["build_mlp", "reinitialize", "ModelPool", "RateDropout", "TunableL2", "UnitMask", "ACTIVATIONS",
+           "INITIALIZERS"]
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "gelu", "selu", "elu", "linear")
 INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
@@ -38,6 +39,22 @@ class RateDropout(keras.layers.Layer):
         return keras.ops.where(keep, x / (1.0 - self.rate), keras.ops.zeros_like(x))
 
 
+class UnitMask(keras.layers.Layer):
+    """Multiplies each unit by a fixed 0/1 mask: a wide layer that acts as a narrower one.
+
+    A masked unit outputs 0, so neither its incoming nor its outgoing weights get a gradient:
+    with the padding weights at 0 (see :func:`reinitialize`'s ``width``) the layer computes
+    exactly what a layer of ``mask.sum()`` units would.
+    """
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.mask = self.add_weight(shape=(units,), initializer="ones", trainable=False, name="mask")
+
+    def call(self, x):
+        return x * self.mask
+
+
 class TunableL2(keras.regularizers.Regularizer):
     """L2 weight decay whose factor is a shared variable (``factor.assign(1e-3)``)."""
 
@@ -50,7 +67,7 @@ class TunableL2(keras.regularizers.Regularizer):
 
 def build_mlp(input_dim, n_classes, *, depth=1, width=64, activation="relu",
               initializer="glorot_uniform", init_std=0.05, batch_norm=False, dropout=0.0,
-              l2=0.0, residual=False, bn_momentum=0.9, seed=0, name=None, tunable=False):
+              l2=0.0, residual=False, bn_momentum=0.9, seed=0, name=None, tunable=False, masked=False):
     """A multilayer perceptron that outputs logits (no softmax).
 
     Parameters
@@ -84,6 +101,9 @@ def build_mlp(input_dim, n_classes, *, depth=1, width=64, activation="relu",
     tunable : bool
         Build dropout and L2 with variables (:class:`RateDropout`, :class:`TunableL2`) so that
         :class:`ModelPool` can change them without building (and tracing) a new model.
+    masked : bool
+        Add a :class:`UnitMask` after each hidden activation, so that :func:`reinitialize`
+        (``width=``) can make the model act as a narrower one (``ModelPool(pad_width=...)``).
 
     Returns
     -------
@@ -119,6 +139,8 @@ def build_mlp(input_dim, n_classes, *, depth=1, width=64, activation="relu",
         if batch_norm:
             h = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"bn_{i + 1}")(h)
         h = keras.layers.Activation(activation, name=f"act_{i + 1}")(h)
+        if masked:
+            h = UnitMask(width, name=f"mask_{i + 1}")(h)
         drop = None
         if tunable:
             drop = RateDropout(dropout, seed=seed + 1000 + i, name=f"dropout_{i + 1}")
@@ -139,13 +161,17 @@ def build_mlp(input_dim, n_classes, *, depth=1, width=64, activation="relu",
     return model
 
 
-def reinitialize(model, *, seed=0, initializer=None, init_std=None):
+def reinitialize(model, *, seed=0, initializer=None, init_std=None, width=None):
     """Give a model built by :func:`build_mlp` the initial weights of ``build_mlp(..., seed=seed)``.
 
     Kernels are drawn again from their initializer (``initializer`` and ``init_std`` may name
     another one), biases and batch normalization start afresh, and every dropout layer's random
     stream restarts from its seed, so a training run after this is the same run as with a new
     model, without building one (and tracing its training step) again.
+
+    ``width`` (models built with ``masked=True``): use only the first ``width`` units of each
+    hidden layer; the active weights are drawn as for ``build_mlp(..., width=width)``, the rest
+    are 0 and masked.
     """
     spec = model.__dict__.get("_dltutor_init")
     if spec is None:
@@ -154,11 +180,27 @@ def reinitialize(model, *, seed=0, initializer=None, init_std=None):
     name = spec["initializer"] if initializer is None else initializer
     std = spec["init_std"] if init_std is None else check_float("init_std", init_std, low=0.0,
                                                                   high=100.0, low_open=True)
+    masks = [layer for layer in model.layers if isinstance(layer, UnitMask)]
+    if width is not None:
+        if not masks:
+            raise ValueError("reinitialize(width=...) takes models built with masked=True.")
+        width = check_int("width", width, low=1, high=int(masks[0].mask.shape[0]))
+    for layer in masks:
+        layer.mask.assign(keras.ops.cast(keras.ops.arange(layer.mask.shape[0]) < (width or layer.mask.shape[0]),
+                                         layer.mask.dtype))
+    n_hidden = len(masks)
     for layer in model.layers:
         offset = getattr(layer, "_dltutor_offset", None)
         if isinstance(layer, keras.layers.Dense) and offset is not None:
             init = _initializer(name, std=std, seed=seed + offset)
-            layer.kernel.assign(init(tuple(layer.kernel.shape), dtype=layer.kernel.dtype))
+            shape = tuple(layer.kernel.shape)
+            if width is None:
+                layer.kernel.assign(init(shape, dtype=layer.kernel.dtype))
+            else:          # the narrow network's weights in the corner, zeros around them
+                active = (shape[0] if offset == 0 else width, width if offset < n_hidden else shape[1])
+                kernel = keras.ops.pad(init(active, dtype=layer.kernel.dtype),
+                                       [[0, shape[0] - active[0]], [0, shape[1] - active[1]]])
+                layer.kernel.assign(kernel)
             layer.bias.assign(keras.ops.zeros_like(layer.bias))
         elif isinstance(layer, keras.layers.BatchNormalization):
             for var, value in ((layer.gamma, 1.0), (layer.beta, 0.0), (layer.moving_mean, 0.0),
@@ -181,7 +223,11 @@ class ModelPool:
     of them (the least recently used goes first); a new seed or initializer only draws new
     weights (:func:`reinitialize`). With ``tunable=True`` dropout and L2 are variables
     (``build_mlp(tunable=True)``), so changing them needs no other model either; a widget
-    without those controls uses ``tunable=False`` and skips their per-step cost.
+    without those controls uses ``tunable=False`` and skips their per-step cost. With
+    ``pad_width=W`` every width up to W is served by one model W units wide whose extra units are
+    masked (:class:`UnitMask`): a widget with a free width slider then traces one training step
+    per depth and activation, not per width (TensorFlow keeps part of every trace, about 1.5 MB,
+    after its model is gone).
 
     Examples
     --------
@@ -192,9 +238,10 @@ class ModelPool:
     True
     """
 
-    def __init__(self, *, tunable=True, max_models=6):
+    def __init__(self, *, tunable=True, max_models=6, pad_width=None):
         self.tunable = tunable
         self.max_models = check_int("max_models", max_models, low=1)
+        self.pad_width = None if pad_width is None else check_int("pad_width", pad_width, low=1)
         self._models = {}
 
     def __len__(self):
@@ -210,6 +257,10 @@ class ModelPool:
         check_choice("initializer", initializer, INITIALIZERS)
         if not self.tunable:
             architecture.update(dropout=dropout, l2=l2)
+        width = None
+        if self.pad_width is not None:      # every width is one padded model: no new trace
+            width = check_int("width", architecture.pop("width", 64), low=1, high=self.pad_width)
+            architecture.update(width=self.pad_width, masked=True)
         key = (input_dim, n_classes, tuple(sorted(architecture.items())))
         model = self._models.pop(key, None)        # popped and put back: the most recent is last
         if model is None:
@@ -218,7 +269,8 @@ class ModelPool:
             model = build_mlp(input_dim, n_classes, tunable=self.tunable, seed=seed,
                               initializer=initializer, init_std=init_std, **architecture)
         self._models[key] = model
-        reinitialize(model, seed=seed, initializer=initializer, init_std=init_std)
+        reinitialize(model, seed=seed, initializer=initializer, init_std=init_std,
+                     width=width if architecture.get("depth", 1) > 0 else None)
         if self.tunable:
             model._dltutor_l2.assign(l2)
             for layer in model.layers:

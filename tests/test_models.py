@@ -100,3 +100,27 @@ def test_dropout_runs_from_the_pool_are_reproducible():
     losses = [train(pool.get(2, 2, depth=2, width=16, seed=1, dropout=0.5), d.X_train, d.y_train,
                     epochs=20).history["loss"] for _ in range(3)]
     assert losses[0] == losses[1] == losses[2]
+
+
+def test_a_padded_pool_model_acts_as_the_narrow_model():
+    import numpy as np
+
+    from dltutor.models import ModelPool, build_mlp
+    from dltutor.training import train
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 2)).astype("float32")
+    y = (X[:, 0] * X[:, 1] > 0).astype("int32")
+    pool = ModelPool(tunable=False, pad_width=32)
+    for depth, width in ((1, 3), (2, 8), (3, 32), (0, 5)):
+        narrow = build_mlp(2, 2, depth=depth, width=width, activation="tanh", seed=4)
+        padded = pool.get(2, 2, depth=depth, width=width, activation="tanh", seed=4)
+        np.testing.assert_allclose(padded(X), narrow(X), rtol=1e-5, atol=1e-6)
+        a = train(narrow, X, y, epochs=30, learning_rate=0.05, seed=1).history.history["loss"]
+        b = train(padded, X, y, epochs=30, learning_rate=0.05, seed=1).history.history["loss"]
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
+    assert len(pool) == 4
+    assert pool.get(2, 2, depth=2, width=17, activation="tanh") is pool.get(2, 2, depth=2, width=8,
+                                                                          activation="tanh", seed=1)
+    with pytest.raises(ValueError, match="width must be between 1 and 32"):
+        pool.get(2, 2, depth=1, width=33)

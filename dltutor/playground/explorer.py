@@ -48,7 +48,7 @@ class PlaygroundExplorer(Explorer):
         super().__init__(controls, figure=fig)
         self.axes = axes
         self.display = None
-        self._pool = ModelPool(tunable=False)
+        self._pool = ModelPool(tunable=False, pad_width=32, max_models=24)   # every depth x activation
 
     def run(self, params, stop, report):
         for ax in self.axes:
