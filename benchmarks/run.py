@@ -202,6 +202,32 @@ def bench_imbalance():
         f"max {max(light):.2f} s")
 
 
+def bench_adversarial():
+    sys.path.insert(0, str(ROOT))
+    from dltutor.adversarial import EvasionExplorer, PoisoningExplorer, TargetedExplorer
+
+    ex = EvasionExplorer()
+    ex.update()
+    light = []
+    for value in (0.05, 0.15, 0.2, 0.02, 0.1, 0.3, 0.08, 0.12):
+        t = time.perf_counter()
+        ex.controls["epsilon"].value = value
+        light.append(time.perf_counter() - t)
+    row("lesson 04 evasion explorer: ε slider (attacks on the trained model), median", statistics.median(light),
+        "s", f"max {max(light):.2f} s over {len(light)} moves")
+    _control_response(ex, [("seed", 1), ("seed", 2), ("seed", 3)], "lesson 04 evasion explorer, new seed")
+    _control_response(ex, [("defence", "adversarial")], "lesson 04 evasion explorer, adversarial training")
+    po = PoisoningExplorer()
+    po.update()
+    _control_response(po, [("rate", 0.01), ("rate", 0.2), ("kind", "label_flip"), ("rate", 0.4),
+                           ("kind", "backdoor"), ("target", 7), ("trigger_size", 1), ("seed", 1)],
+                      "lesson 04 poisoning explorer")
+    tg = TargetedExplorer()
+    tg.update()
+    _control_response(tg, [("target", 5), ("target", 8), ("epsilon", 0.1), ("steps", 60), ("image", 7)],
+                      "lesson 04 targeted explorer")
+
+
 def _explorer_classes():
     import importlib  # noqa: PLC0415
     import inspect  # noqa: PLC0415
@@ -313,6 +339,7 @@ def bench_notebooks(label=""):
 
 BENCHES = {"import": bench_import, "training": bench_training, "playground": bench_playground,
            "overfitting": bench_overfitting, "gradients": bench_gradients, "imbalance": bench_imbalance,
+           "adversarial": bench_adversarial,
            "memory": bench_memory,
            "notebooks": bench_notebooks, "notebooks1": bench_notebooks_one_core}
 

@@ -257,8 +257,11 @@ class ModelPool:
         check_choice("initializer", initializer, INITIALIZERS)
         if not self.tunable:
             architecture.update(dropout=dropout, l2=l2)
+        if architecture.get("depth", 1) == 0:      # a linear model: no hidden layer to shape
+            for name in ("activation", "batch_norm", "residual", "width"):
+                architecture.pop(name, None)
         width = None
-        if self.pad_width is not None:      # every width is one padded model: no new trace
+        if self.pad_width is not None and architecture.get("depth", 1) > 0:      # every width is one padded model: no new trace
             width = check_int("width", architecture.pop("width", 64), low=1, high=self.pad_width)
             architecture.update(width=self.pad_width, masked=True)
         key = (input_dim, n_classes, tuple(sorted(architecture.items())))
@@ -269,8 +272,7 @@ class ModelPool:
             model = build_mlp(input_dim, n_classes, tunable=self.tunable, seed=seed,
                               initializer=initializer, init_std=init_std, **architecture)
         self._models[key] = model
-        reinitialize(model, seed=seed, initializer=initializer, init_std=init_std,
-                     width=width if architecture.get("depth", 1) > 0 else None)
+        reinitialize(model, seed=seed, initializer=initializer, init_std=init_std, width=width)
         if self.tunable:
             model._dltutor_l2.assign(l2)
             for layer in model.layers:

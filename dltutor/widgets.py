@@ -297,7 +297,8 @@ class Explorer:
             self.progress.value = min(int(epoch), self.progress.max)
             if text is not None:
                 self.summary.value = text
-            self.live.draw()
+            if epoch < total:      # the last frame is drawn (forced) when run() returns
+                self.live.draw()
 
         try:
             self.result = self.run(params, stop, report)

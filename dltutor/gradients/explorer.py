@@ -48,6 +48,7 @@ class GradientsExplorer(Explorer):
         }
         fig, self.axes = new_figure(3, width=3.5, height=3.2)
         super().__init__(controls, figure=fig)
+        self.live.fixed_layout = True    # the three panels never change size: lay out once
         self._heatmap = GradientHeatmapDisplay(np.full((1, depth + 1), np.nan)).plot(self.axes[1])
         self._model = None    # one SwitchableMLP for every setting: one trace, flat memory
 

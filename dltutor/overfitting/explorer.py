@@ -45,6 +45,7 @@ class OverfittingExplorer(Explorer):
         }
         fig, self.axes = new_figure(2, width=3.8, height=3.3)
         super().__init__(controls, figure=fig)
+        self.live.fixed_layout = True    # the two panels never change size: lay out once
         self._curves = None
         self._pool = ModelPool()
 
