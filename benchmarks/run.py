@@ -257,6 +257,8 @@ def bench_memory(n_moves=200):
     from dltutor.widgets import random_move  # noqa: PLC0415
 
     for cls in _explorer_classes():
+        if _ONLY_EXPLORERS and not cls.__name__.startswith(_ONLY_EXPLORERS):
+            continue
         ex = cls()
         ex.update(**({"epochs": ex.controls["epochs"].min} if "epochs" in ex.controls else {}))
         rng = random.Random(1)
@@ -301,6 +303,7 @@ def bench_notebooks_one_core():
 
 
 _ONLY_NOTEBOOKS = ()   # --notebooks: name prefixes to run (empty: all)
+_ONLY_EXPLORERS = ()   # --explorers: class name prefixes for the memory rows (empty: all)
 
 
 def bench_notebooks(label=""):
@@ -348,9 +351,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated: {', '.join(BENCHES)}")
     parser.add_argument("--notebooks", default="", help="comma-separated name prefixes (e.g. 03,01); default all")
+    parser.add_argument("--explorers", default="", help="memory rows: class name prefixes (e.g. Playground,Evasion)")
     args = parser.parse_args()
-    global _ONLY_NOTEBOOKS
+    global _ONLY_NOTEBOOKS, _ONLY_EXPLORERS
     _ONLY_NOTEBOOKS = tuple(p for p in args.notebooks.split(",") if p)
+    _ONLY_EXPLORERS = tuple(p for p in args.explorers.split(",") if p)
     os.environ.setdefault("MPLBACKEND", "Agg")
     print(f"dltutor benchmarks on {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}", file=sys.stderr)
     for name in args.only.split(","):
