@@ -24,6 +24,18 @@ def mosaic(images, ncols):
     return out
 
 
+def _two_panels(display, axes, *, height):
+    """``axes`` (two of them), or a new two-panel figure; sets ``display.figure_`` and ``axes_``."""
+    if axes is None:
+        from dltutor.plots import new_figure  # noqa: PLC0415
+
+        display.figure_, axes = new_figure(2, width=3.8, height=height)
+    else:
+        display.figure_ = axes[0].figure
+    display.axes_ = axes
+    return axes
+
+
 def _tile_center(r, c):
     return c * (8 + _GAP) + 3.5, r * (8 + _GAP) + 3.5
 
@@ -119,13 +131,7 @@ class TargetedWalkDisplay(DisplayMixin):
         self.frames = np.unique(np.linspace(0, len(walk.images) - 1, n_frames).round().astype(int))
 
     def plot(self, axes=None):
-        from dltutor.plots import new_figure  # noqa: PLC0415
-
-        if axes is None:
-            self.figure_, axes = new_figure(2, width=3.8, height=2.8)
-        else:
-            self.figure_ = axes[0].figure
-        self.axes_ = axes
+        axes = _two_panels(self, axes, height=2.8)
         w = self.walk
         ax = axes[0]
         ax.imshow(mosaic(w.images[self.frames], len(self.frames)), cmap="gray_r", vmin=0, vmax=1,
@@ -164,13 +170,7 @@ class PoisonDisplay(DisplayMixin):
         self.trigger_size = trigger_size
 
     def plot(self, axes=None):
-        from dltutor.plots import new_figure  # noqa: PLC0415
-
-        if axes is None:
-            self.figure_, axes = new_figure(2, width=3.8, height=3.0)
-        else:
-            self.figure_ = axes[0].figure
-        self.axes_ = axes
+        axes = _two_panels(self, axes, height=3.0)
         run = self.run
         ax = axes[0]
         idx = run.poisoned[: self.n_images]
