@@ -201,6 +201,7 @@ class Explorer:
         finally:
             self._holding = False
         if set(params) and set(params) <= set(self.light) and self.result is not None:
+            self.error, self.status.value = None, ""      # a valid move: an older refusal is over
             self.redraw(self.params)
             return self.result
         self._start(wait=True)
@@ -261,6 +262,7 @@ class Explorer:
         if self._holding:
             return
         if name in self.light:
+            self.error, self.status.value = None, ""
             try:
                 self.redraw(self.params)
             except Exception as exc:  # noqa: BLE001 - shown in the widget

@@ -123,8 +123,9 @@ def _compiled(model):
 
 def _as_images(x):
     x = np.asarray(x, dtype="float32")
-    if x.ndim != 2:
-        raise ValueError(f"Images must be an array (n_images, n_pixels), got shape {x.shape}.")
+    if x.ndim != 2 or x.shape[1] != 64 or not len(x):
+        raise ValueError(f"Images must be an array (n_images, 64): 8x8 digits, one flattened image per row "
+                         f"(X[:1] for one image), got shape {x.shape}.")
     if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1 or not np.isfinite(x).all()):
         raise ValueError("Pixels must lie in [0, 1] (divide 0-16 digits by 16).")
     return x
@@ -135,8 +136,19 @@ def predict(model, x):
     return np.asarray(model(_as_images(x), training=False)).argmax(1).astype("int32")
 
 
+def _class_array(name, values, n, n_classes=10):
+    """``values`` (one class, or one per image) as an int32 array ``(n,)``, or a clear ValueError."""
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iu" or arr.ndim > 1 or (arr.ndim == 1 and len(arr) != n):
+        raise ValueError(f"{name} must be one class or one class per image (integers 0-{n_classes - 1}, "
+                         f"{n} of them), got {values!r}"[:300] + ".")
+    if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
+        raise ValueError(f"{name} must be classes 0-{n_classes - 1}, got {values!r}"[:300] + ".")
+    return np.broadcast_to(arr.astype("int32"), (n,)).copy()
+
+
 def _labels(model, x, y):
-    return predict(model, x) if y is None else np.asarray(y, dtype="int32")
+    return predict(model, x) if y is None else _class_array("y", y, len(x), model.output_shape[-1])
 
 
 def fgsm(model, x, epsilon, *, y=None):
@@ -164,10 +176,7 @@ def pgd(model, x, epsilon, *, y=None, steps=PGD_STEPS, step_size=None, target=No
     if target is None:
         labels, direction = _labels(model, x, y), 1.0
     else:
-        labels = np.broadcast_to(np.asarray(target, "int32"), (len(x),)).copy()
-        if labels.min() < 0 or labels.max() >= model.output_shape[-1]:
-            raise ValueError(f"target must be a class 0-{model.output_shape[-1] - 1}, got {target!r}.")
-        direction = -1.0
+        labels, direction = _class_array("target", target, len(x), model.output_shape[-1]), -1.0
     fn = _compiled(model)["pgd"]
     return fn(x, labels, np.float32(epsilon), np.float32(step_size), np.int32(steps),
               np.float32(direction)).numpy()
@@ -348,8 +357,12 @@ class TargetedWalk:
 
 def run_targeted(model, image, target, *, true_label=None, epsilon=0.2, steps=30):
     """Walk one image towards ``target`` with targeted PGD, recording every step."""
-    image = _as_images(np.reshape(image, (1, -1)))
-    true_label = predict(model, image)[0] if true_label is None else int(true_label)
+    image = np.asarray(image, dtype="float32")
+    if image.size != 64:
+        raise ValueError(f"run_targeted walks one image: 64 pixels (an 8x8 digit), got shape {image.shape}.")
+    image = _as_images(image.reshape(1, 64))
+    true_label = predict(model, image)[0] if true_label is None else check_int("true_label", true_label,
+                                                                               low=0, high=9)
     target = check_target(target, true_label)
     epsilon = check_epsilon(epsilon)
     steps = check_int("steps", steps, low=1, high=500)

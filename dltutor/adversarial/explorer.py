@@ -54,13 +54,12 @@ class EvasionExplorer(Explorer):
         fig, self.axes = _figure([1.45, 1])
         super().__init__(controls, figure=fig)
         self.live.fixed_layout = True
-        self._model = self._data = self._curves = None
+        self._model = self._data = self._curves = self._robustness = None
 
     def run(self, params, stop, report):
         seed = params["seed"]
         data = C.make_data(seed)
-        for ax in self.axes:
-            ax.clear()
+        shown = self.summary.value
         if params["defence"] == "adversarial":
             report(0, C.ADV_EPOCHS, "Adversarial training: every step trains on PGD images…")
             model, _ = C.adversarial_train(data.X_train, data.y_train, epsilon=0.1, seed=seed, stop=stop,
@@ -69,14 +68,18 @@ class EvasionExplorer(Explorer):
             report(0, C.EPOCHS, "Training…")
             model, _ = C.train_classifier(data.X_train, data.y_train, seed=seed, stop=stop,
                                           callbacks=[_progress(stop, report, C.EPOCHS, "Training")])
-        if stop.is_set():
-            self.show_message("Stopped: press Train to train this model to the end.", kind="info")
-            return None
+        if stop.is_set():     # keep the last complete figure and its numbers
+            self.summary.value = shown
+            self.show_message("Stopped before the end of training: the figure still shows the previous "
+                              "model. Press Train to train this one to the end.", kind="info")
+            return self.result
         self._model, self._data = model, data
-        robustness = C.run_robustness(model, data, seed=seed, label=DEFENCES[params["defence"]])
-        self._curves = RobustnessDisplay(robustness, epsilon=params["epsilon"]).plot(self.axes[1])
+        self._robustness = C.run_robustness(model, data, seed=seed, label=DEFENCES[params["defence"]])
+        for ax in self.axes:
+            ax.clear()
+        self._curves = RobustnessDisplay(self._robustness, epsilon=params["epsilon"]).plot(self.axes[1])
         self._draw_grid(params)
-        return robustness
+        return self._robustness
 
     def _draw_grid(self, params):
         eps = params["epsilon"]
@@ -86,18 +89,16 @@ class EvasionExplorer(Explorer):
         X = self._data.X_test[start:start + self.n_images]
         AttackGridDisplay(self._model, X, eps, seed=params["seed"]).plot(ax)
         self._curves.set_epsilon(eps)
-        res = self.result if self.result is not None and self.result.label == DEFENCES[params["defence"]] \
-            else None
         y = self._data.y_test
         acc = {name: C.accuracy(self._model, C.attack(self._model, self._data.X_test, eps, name,
                                                       seed=params["seed"]), y)
                for name in C.ATTACKS}
-        clean = res.clean_accuracy if res is not None else C.accuracy(self._model, self._data.X_test, y)
+        res = self._robustness
         self.summary.value = (
-            f"<b>{html.escape(DEFENCES[params['defence']])}</b>, clean test accuracy <b>{clean:.1%}</b>. "
-            f"At ε = {eps:.2f}: random noise {acc['noise']:.1%} · FGSM <b>{acc['fgsm']:.1%}</b> · "
+            f"<b>{html.escape(res.label)}</b>, clean test accuracy <b>{res.clean_accuracy:.1%}</b>. "
+            f"At ε = {eps:.3g}: random noise {acc['noise']:.1%} · FGSM <b>{acc['fgsm']:.1%}</b> · "
             f"PGD-{C.PGD_STEPS} <b>{acc['pgd']:.1%}</b> (chance 10%). No pixel moved by more than "
-            f"{eps:.2f} of its range.")
+            f"{eps:.3g} of its range.")
 
     def redraw(self, params):
         if self._model is not None:

@@ -132,7 +132,7 @@ def test_evasion_explorer_eps_is_light_and_bad_values_are_explained():
     runs = ex.runs
     ex.update(epsilon=0.2)
     assert ex.runs == runs, "ε only re-attacks the trained model"
-    assert "At ε = 0.20" in ex.summary.value and "FGSM" in ex.summary.value
+    assert "At ε = 0.2:" in ex.summary.value and "FGSM" in ex.summary.value
     assert ex.update(epsilon=-0.1) is None and "epsilon must be between 0 and 0.3" in ex.status.value
     assert ex.update(epsilon=2) is None and ex.controls["epsilon"].value == 0.2
     assert ex.update(defence="distillation") is None and "defence" in ex.status.value
@@ -172,3 +172,35 @@ def test_poisoning_explorer_shows_success_and_cost():
     run = ex.update(kind="label_flip", rate=0.4)
     assert run.attack_success is None and "points lost" in ex.summary.value
     assert ex.update(rate=0.3) is None and "rate" in ex.status.value
+
+
+def test_evasion_summary_follows_the_model_and_refusals_clear():
+    ex = adv.EvasionExplorer()
+    for seed in (9999, 0):
+        res = ex.update(seed=seed)
+        assert f"clean test accuracy <b>{res.clean_accuracy:.1%}</b>" in ex.summary.value, (seed, ex.summary.value)
+    assert ex.update(epsilon=float("nan")) is None and ex.error
+    assert ex.update(epsilon=np.float32(0.1)) is not None
+    assert ex.error is None and ex.status.value == "" and ex.controls["epsilon"].value == pytest.approx(0.1)
+    assert ex.update(epsilon=0.005) is not None and "At ε = 0.005:" in ex.summary.value   # the value used
+
+
+def test_wrong_shapes_and_labels_get_the_packages_own_messages():
+    data = adv.make_data(0)
+    model, _ = adv.train_classifier(data.X_train, data.y_train, seed=0)
+    x = data.X_test[:4]
+    for bad in (x[0].reshape(8, 8), x[:, :63], x[0]):
+        with pytest.raises(ValueError, match=r"Images must be an array \(n_images, 64\)"):
+            adv.fgsm(model, bad, 0.1)
+    with pytest.raises(ValueError, match=r"Images must be an array \(n_images, 64\)"):
+        adv.random_noise(x[:, :63], 0.1)
+    for y in ([1, 2], [11] * 4, [-1, 0, 0, 0], "abcd"):
+        with pytest.raises(ValueError, match="y must be"):
+            adv.fgsm(model, x, 0.1, y=y)
+    for target in (2.7, "3", [1, 2]):
+        with pytest.raises(ValueError, match="target must be"):
+            adv.pgd(model, x, 0.1, target=target)
+    with pytest.raises(ValueError, match="walks one image"):
+        adv.run_targeted(model, x[:2], 3)
+    with pytest.raises(ValueError, match="true_label must be between 0 and 9"):
+        adv.run_targeted(model, x[0], 1, true_label=12)
