@@ -432,7 +432,8 @@ def poison_backdoor(X, y, rate, *, target=0, size=2, seed=0):
     candidates = np.flatnonzero(y != target)
     n = min(int(round(rate * len(X))), len(candidates))
     idx = np.sort(np.random.default_rng([seed, 13]).choice(candidates, n, replace=False))
-    X[idx] = add_trigger(X[idx], size=size)
+    if len(idx):       # a rate of 0 poisons nothing
+        X[idx] = add_trigger(X[idx], size=size)
     y[idx] = target
     return X, y, idx
 

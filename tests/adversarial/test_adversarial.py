@@ -204,3 +204,11 @@ def test_wrong_shapes_and_labels_get_the_packages_own_messages():
         adv.run_targeted(model, x[:2], 3)
     with pytest.raises(ValueError, match="true_label must be between 0 and 9"):
         adv.run_targeted(model, x[0], 1, true_label=12)
+
+
+def test_a_zero_poison_rate_poisons_nothing():
+    data = adv.make_data(0)
+    X, y, idx = adv.poison_backdoor(data.X_train, data.y_train, 0.0)
+    assert len(idx) == 0
+    np.testing.assert_array_equal(X, data.X_train)
+    np.testing.assert_array_equal(y, data.y_train)
