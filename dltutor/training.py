@@ -19,7 +19,7 @@ from dltutor._backend import keras, tf
 from dltutor._checks import check_choice, check_float, check_int
 
 __all__ = ["History", "TrainResult", "StopTraining", "train", "reset_optimizers", "ManyResult",
-           "train_many"]
+           "train_many", "initial_weights"]
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 
@@ -497,6 +497,9 @@ class ManyResult:
     history: dict
     seconds: float
     diverged_at: np.ndarray | None = None   # (n_models,) first epoch with NaN/inf, -1 if none
+    weights: tuple = ()                      # final [W1, b1, W2, b2, ...], each (n_models, ...)
+    activation: str = "relu"
+    params: np.ndarray | None = None         # (n_models, epochs + 1, n_params) with record_params
 
     @property
     def n_models(self):
@@ -521,6 +524,35 @@ class ManyResult:
         """``(n_models,)`` last-epoch values of a metric."""
         return self.history[key][:, -1]
 
+    def predict(self, X):
+        """Logits of every model: array ``(n_models, n_samples, n_classes)``."""
+        h = np.asarray(X, dtype="float32")[None]
+        act = {"relu": lambda a: np.maximum(a, 0), "tanh": np.tanh,
+               "sigmoid": lambda a: 1 / (1 + np.exp(-a))}[self.activation]
+        for i in range(0, len(self.weights), 2):
+            h = h @ self.weights[i] + self.weights[i + 1]
+            if i < len(self.weights) - 2:
+                h = act(h)
+        return h
+
+
+def initial_weights(seeds, sizes):
+    """The initial weights :func:`train_many` draws: ``[W1, b1, W2, b2, ...]``.
+
+    ``W`` has shape ``(n_models, fan_in, fan_out)`` (Glorot uniform from ``seeds[m]``), ``b`` is
+    ``(n_models, 1, fan_out)`` zeros. ``sizes`` is ``(n_features, *hidden, n_classes)``. Change
+    them (flip one bit of one weight, say) and pass them back as ``initial_weights=``.
+    """
+    weights = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        weights.append(np.stack([_glorot(np.random.default_rng([int(s), len(weights)]), fan_in, fan_out)
+                                 for s in seeds]).astype("float32"))
+        weights.append(np.zeros((len(seeds), 1, fan_out), "float32"))
+    return weights
+
+
+_draw_weights = initial_weights     # train_many's own argument has the same name
+
 
 def _glorot(rng, fan_in, fan_out):
     limit = np.sqrt(6.0 / (fan_in + fan_out))
@@ -529,7 +561,8 @@ def _glorot(rng, fan_in, fan_out):
 
 def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
                activation="relu", epochs=20, batch_size=None, optimizer="adam",
-               validation_data=None, train_masks=None):
+               validation_data=None, train_masks=None, momentum=0.0, initial_weights=None,
+               record_params=False, stop=None, callbacks=()):
     """Train one independent MLP per (seed, learning rate) pair as a single batched model.
 
     Model ``m`` has its own initial weights and its own shuffling, both drawn from ``seeds[m]``,
@@ -548,6 +581,19 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
     activation : {"relu", "tanh", "sigmoid"}
     epochs, batch_size : int
     optimizer : {"adam", "sgd"}
+    momentum : float or sequence of float, default 0
+        With ``optimizer="sgd"``: heavy-ball momentum as in ``keras.optimizers.SGD(momentum=)``,
+        one for all models or one per model.
+    initial_weights : list of arrays, optional
+        ``[W1, b1, ...]`` as :func:`initial_weights` returns them (default: drawn from ``seeds``).
+    record_params : bool, default False
+        Keep every model's flattened parameters after each epoch (``result.params``, with the
+        initial ones first): for parameter distances between runs.
+    stop : threading.Event, optional
+        Set it to end training after the current epoch (the history so far is kept).
+    callbacks : sequence of callables
+        ``f(epoch, logs)`` after every epoch, ``logs`` holding ``(n_models,)`` arrays; raise
+        :class:`StopTraining` to end early.
     validation_data : tuple ``(X_val, y_val)``, optional
     train_masks : bool array ``(n_models, n_samples)``, optional
         Row ``m`` marks the samples model ``m`` trains on; the others are its validation set
@@ -580,8 +626,16 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
                          f"got {len(learning_rates)}.")
     for lr in lrs:
         check_float("learning_rate", float(lr), low=0.0, high=100.0, low_open=True)
+    if np.ndim(momentum) != 0 and len(momentum) != m:
+        raise ValueError(f"momentum must be one number or one per seed ({m}), got {len(momentum)}.")
+    moms = np.broadcast_to(np.asarray(momentum, dtype="float32"), (m,)).copy()
+    for mom in moms:
+        check_float("momentum", float(mom), low=0.0, high=0.999)
     epochs = check_int("epochs", epochs, low=0, high=1_000_000)
     check_choice("optimizer", optimizer, ("adam", "sgd"))
+    if moms.any() and optimizer != "sgd":
+        raise ValueError("momentum is a setting of optimizer='sgd' (Adam keeps its own); "
+                         "pass optimizer='sgd' or leave momentum at 0.")
     act = {"relu": tf.nn.relu, "tanh": tf.tanh, "sigmoid": tf.sigmoid}[
         check_choice("activation", activation, ("relu", "tanh", "sigmoid"))]
     n, d = X.shape
@@ -600,14 +654,21 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
     batch_size = n if batch_size is None else min(check_int("batch_size", batch_size, low=1), n)
     sizes = [d, *hidden, n_classes]
 
-    weights = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        w = np.stack([_glorot(np.random.default_rng([int(s), len(weights)]), fan_in, fan_out)
-                      for s in seeds])
-        weights.append(tf.Variable(w.astype("float32")))
-        weights.append(tf.Variable(np.zeros((m, 1, fan_out), "float32")))
+    if initial_weights is None:
+        start_weights = _draw_weights(seeds, sizes)
+    else:
+        start_weights = [np.asarray(w, dtype="float32") for w in initial_weights]
+        want = [s.shape for s in _draw_weights(seeds[:1], sizes)]
+        want = [(m, *shape[1:]) for shape in want]
+        got = [w.shape for w in start_weights]
+        if got != want:
+            raise ValueError(f"initial_weights must be arrays of shapes {want} for these seeds, "
+                             f"hidden layers and data, got {got}; start from "
+                             "dltutor.training.initial_weights(seeds, sizes).")
+    weights = [tf.Variable(w) for w in start_weights]
     slots = [(tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v))) for v in weights]
     lr = tf.constant(lrs.reshape(m, 1, 1))
+    mom = tf.constant(moms.reshape(m, 1, 1))
     t = tf.Variable(0.0)
 
     def forward(xb):  # xb (m, b, d) -> logits (m, b, n_classes)
@@ -645,10 +706,11 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
             grads = tape.gradient(total, weights)
             t.assign_add(1.0)
             for v, g, (m1, m2) in zip(weights, grads, slots):
-                rate = lr if len(v.shape) == 3 else lr[:, :, 0]
-                if optimizer == "sgd":
-                    v.assign_sub(rate * g)
+                if optimizer == "sgd":     # Keras' SGD: velocity = momentum * velocity - lr * g
+                    m1.assign(mom * m1 - lr * g)
+                    v.assign_add(m1)
                     continue
+                rate = lr
                 m1.assign(0.9 * m1 + 0.1 * g)
                 m2.assign(0.999 * m2 + 0.001 * tf.square(g))
                 mhat = m1 / (1.0 - tf.pow(0.9, t))
@@ -685,17 +747,33 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
     rows = []
     diverged_at = np.full(m, -1)
     best = np.full(m, np.inf)
+
+    def flat():
+        return np.concatenate([v.numpy().reshape(m, -1) for v in weights], axis=1)
+
+    params = [flat()] if record_params else None
     for epoch in range(epochs):
+        if stop is not None and stop.is_set():
+            break
         out, finite = run_epoch(Xt, yt, Wt, Xv, yv, tf.constant(epoch, tf.int64))
         rows.append({k: v.numpy() for k, v in out.items()})
+        if record_params:
+            params.append(flat())
         loss = rows[-1]["loss"]
         with np.errstate(invalid="ignore"):
             jumped = (loss > LOSS_JUMP_FLOOR) & (loss > LOSS_JUMP * best)   # as in train()
             best = np.fmin(best, loss)
         diverged_at[(diverged_at < 0) & (~finite.numpy() | jumped)] = epoch
+        try:
+            for callback in callbacks:
+                callback(epoch, rows[-1])
+        except StopTraining:
+            break
         if (diverged_at >= 0).all():       # nothing left to learn: every model has blown up
             break
     keys = rows[0].keys() if rows else ("loss", "accuracy")
     history = {k: (np.stack([r[k] for r in rows], axis=1) if rows else np.zeros((m, 0)))
                for k in keys}
-    return ManyResult(seeds, lrs, history, time.perf_counter() - start, diverged_at)
+    return ManyResult(seeds, lrs, history, time.perf_counter() - start, diverged_at,
+                      tuple(v.numpy() for v in weights), activation,
+                      None if params is None else np.stack(params, axis=1))

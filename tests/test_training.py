@@ -200,3 +200,48 @@ def test_train_many_with_masks_is_cross_validation(digits):
     # a model that trains on everything but validates on nothing is refused
     with pytest.raises(ValueError, match="both training and validation"):
         train_many(X, y, seeds=[0], train_masks=np.ones((1, len(X)), bool))
+
+
+def _keras_twin(weights, model_index, activation):
+    """A Keras MLP with the initial weights of model ``model_index`` of a train_many run."""
+    sizes = [weights[0].shape[1]] + [w.shape[2] for w in weights[::2]]
+    layers = [keras.Input((sizes[0],))]
+    for i, width in enumerate(sizes[1:]):
+        layers.append(keras.layers.Dense(width, activation=activation if i < len(sizes) - 2 else None))
+    model = keras.Sequential(layers)
+    model.set_weights([w[model_index].reshape(w.shape[1:]) if w.shape[1] > 1 else w[model_index, 0]
+                       for w in weights])
+    return model
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_train_many_sgd_with_momentum_matches_keras_sgd(digits, momentum):
+    from dltutor.training import initial_weights
+
+    X, y = digits.X_train, digits.y_train
+    start = initial_weights([3, 4], (64, 32, 10))
+    many = train_many(X, y, seeds=[3, 4], learning_rates=[0.05, 0.2], momentum=[momentum, 0.5],
+                      hidden=(32,), optimizer="sgd", epochs=15, initial_weights=start)
+    alone = train(_keras_twin(start, 0, "relu"), X, y, epochs=15,
+                  optimizer=keras.optimizers.SGD(0.05, momentum=momentum))
+    np.testing.assert_allclose(many.history["loss"][0], alone.history["loss"], rtol=2e-4)
+    # the final weights and predict() are those of the trained Keras model
+    np.testing.assert_allclose(many.predict(X[:50])[0], alone.model.predict(X[:50], verbose=0),
+                               rtol=1e-3, atol=1e-4)
+
+
+def test_train_many_takes_changed_initial_weights_and_records_parameters(digits):
+    from dltutor.training import initial_weights
+
+    X, y = digits.X_train[:300], digits.y_train[:300]
+    start = initial_weights([0, 0], (64, 16, 10))
+    start[0][1, 5, 3] = np.nextafter(start[0][1, 5, 3], np.float32(1))   # one bit of one weight
+    many = train_many(X, y, seeds=[0, 0], hidden=(16,), optimizer="sgd", learning_rates=0.1,
+                      batch_size=32, epochs=5, initial_weights=start, record_params=True)
+    assert many.params.shape == (2, 6, 64 * 16 + 16 + 16 * 10 + 10)
+    distance = np.linalg.norm(many.params[0] - many.params[1], axis=1)
+    assert 0 < distance[0] < 1e-7 and distance[-1] > 10 * distance[0]
+    with pytest.raises(ValueError, match="initial_weights must be arrays of shapes"):
+        train_many(X, y, seeds=[0], hidden=(16,), initial_weights=start)
+    with pytest.raises(ValueError, match="momentum is a setting of optimizer='sgd'"):
+        train_many(X, y, seeds=[0], momentum=0.9)
