@@ -228,6 +228,31 @@ def bench_adversarial():
                       "lesson 04 targeted explorer")
 
 
+def bench_butterfly():
+    """Lesson 05: the 20-seed histogram, the nudge, the fractal grid and its zooms, the slowest sections."""
+    sys.path.insert(0, str(ROOT))
+    from dltutor import butterfly as bf
+
+    bf.run_seed_spread(5)            # TensorFlow warm, as in the notebook after its first cell
+    _control_response(bf.SeedsExplorer(), [("seed", 1), ("seed", 2), ("n_seeds", 30), ("batch_size", 32)],
+                      "lesson 05 seeds explorer (20-30 networks at once)")
+    _control_response(bf.NudgeExplorer(), [("change", "bit"), ("seed", 1), ("learning_rate", 0.3)],
+                      "lesson 05 nudge explorer (2 x 200 full-batch steps)")
+    fx = bf.FractalExplorer()
+    _control_response(fx, [("seed", 1), ("zoom", 4), ("zoom", 16)], "lesson 05 fractal explorer, 64 x 64 grid")
+    for res in (96, 128):
+        t = time.perf_counter()
+        bf.run_fractal(resolution=res)
+        row(f"lesson 05 fractal grid {res} x {res}, 100 steps", time.perf_counter() - t, "s",
+            f"{res * res:,} networks")
+    t = time.perf_counter()
+    bf.run_lr_batch(seeds=0)
+    row("lesson 05 learning rate x batch size (3 x 10 runs)", time.perf_counter() - t, "s")
+    cost = bf.determinism_cost(n_seeds=20, repeats=3)
+    row("lesson 05: 20 seeds with op determinism / without", cost["deterministic"] / cost["default"], "ratio",
+        f"{cost['default']:.2f} s -> {cost['deterministic']:.2f} s, identical: {cost['identical']}")
+
+
 def _explorer_classes():
     import importlib  # noqa: PLC0415
     import inspect  # noqa: PLC0415
@@ -260,11 +285,11 @@ def bench_memory(n_moves=200):
         if _ONLY_EXPLORERS and not cls.__name__.startswith(_ONLY_EXPLORERS):
             continue
         ex = cls()
-        ex.update(**({"epochs": ex.controls["epochs"].min} if "epochs" in ex.controls else {}))
+        ex.update(**({"epochs": ex.controls["epochs"].min} if "epochs" in ex.controls else {}), **cls.cheap)
         rng = random.Random(1)
         refused = 0
         for i in range(n_moves):
-            refused += ex.update(**random_move(ex, rng, skip=("epochs",))) is None
+            refused += ex.update(**random_move(ex, rng, skip=("epochs", *cls.cheap))) is None
             if i == 9:
                 gc.collect()
                 after_10 = _rss_mb()
@@ -343,6 +368,7 @@ def bench_notebooks(label=""):
 BENCHES = {"import": bench_import, "training": bench_training, "playground": bench_playground,
            "overfitting": bench_overfitting, "gradients": bench_gradients, "imbalance": bench_imbalance,
            "adversarial": bench_adversarial,
+           "butterfly": bench_butterfly,
            "memory": bench_memory,
            "notebooks": bench_notebooks, "notebooks1": bench_notebooks_one_core}
 

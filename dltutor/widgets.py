@@ -114,6 +114,7 @@ class Explorer:
     title = ""
     trains = True  # show Train / Stop buttons and a progress bar
     light = ()     # names of controls that only redraw (``redraw(params)``), never retrain
+    cheap = {}     # control values that make a run short (tests and benchmarks start from them)
 
     def __init__(self, controls, *, figure, max_fps=3.0, summary=""):
         self.controls = dict(controls)

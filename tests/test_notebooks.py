@@ -182,3 +182,22 @@ def test_04_shows_evasion_defence_and_poisoning():
     for name in ("EvasionExplorer", "TargetedExplorer", "PoisoningExplorer"):
         assert f"{name}: " in text and f"{name}: not run yet" not in text
     assert text.count("&#10004; Correct") == 5, "all five solutions pass their checks"
+
+
+@pytest.mark.notebook
+def test_05_shows_seed_spread_drift_interactions_fractal_and_the_trap():
+    nb = executed(ROOT / "notebooks" / "05_hyperparameter_butterfly.ipynb")
+    text = "\n".join(text_of(o) for _, o in outputs(nb))
+    spread = float(re.search(r"range ([\d.]+) points; two seeds disagree", text).group(1))
+    assert spread >= 0.5
+    assert "same seed, same numbers, bit for bit: True" in text and "identical results: True" in text
+    growth = int(re.search(r"learning rate x 1\.01: .*\(x(\d+)\)", text).group(1))
+    assert growth >= 10
+    low, high = map(float, re.search(r"dimension of the boundary: ([\d.]+) at zoom 1, ([\d.]+) at zoom 4", text).groups())
+    assert low > 1.1 and high > 1.1
+    assert "distinct learning rates tried: grid 3, random 9" in text
+    val, test = map(float, re.search(r"n =    100: best of 1000 scores ([\d.]+)% on validation, ([\d.]+)%", text).groups())
+    assert val >= 60 and abs(test - 50) <= 5
+    for name in ("SeedsExplorer", "NudgeExplorer", "FractalExplorer"):
+        assert f"{name}: " in text and f"{name}: not run yet" not in text
+    assert text.count("&#10004; Correct") == 4, "all four solutions pass their checks"
