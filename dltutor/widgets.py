@@ -15,6 +15,7 @@ button), so the Stop button is heard while it trains; ``update`` waits for it.
 from __future__ import annotations
 
 import html
+import json
 import numbers
 import threading
 import time
@@ -131,6 +132,10 @@ class Explorer:
         self.summary = W.HTML(value=summary)
         self.progress = W.IntProgress(value=0, min=0, max=1, description="progress",
                                       layout=W.Layout(width="260px"))
+        self.share_box = W.Text(value="", description="settings", continuous_update=False,
+                                placeholder="after a run: every setting in one line; copy it to share the figure, paste one and press Enter",
+                                style={"description_width": "60px"}, layout=W.Layout(width="98%"))
+        self.share_box.observe(self._on_share, names="value")
         self.train_button = W.Button(description="Train", icon="play", button_style="success",
                                      tooltip="Train again with the current settings")
         self.stop_button = W.Button(description="Stop", icon="stop", button_style="warning",
@@ -143,7 +148,7 @@ class Explorer:
         buttons = [self.train_button, self.stop_button, self.progress] if self.trains else []
         rows = [W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
         rows += [W.HBox(list(self.controls.values())[i:i + 3]) for i in range(0, len(self.controls), 3)]
-        rows += [W.HBox(buttons), self.status, self.live.image, self.summary]
+        rows += [W.HBox(buttons), self.status, self.live.image, self.summary, self.share_box]
         self.widget = W.VBox(rows)
 
     # --- what subclasses implement ------------------------------------------------------------
@@ -207,6 +212,40 @@ class Explorer:
             return self.result
         self._start(wait=True)
         return self.result
+
+    def settings(self):
+        """Every control's value (seed included) as one line of JSON: paste it into :meth:`apply`,
+        or into the widget's *settings* box, to reproduce the figure (as TensorFlow Playground's URL)."""
+        return json.dumps({"explorer": type(self).__name__, **self.params}, ensure_ascii=False)
+
+    def apply(self, line):
+        """Set every control from a line that :meth:`settings` gave, then run; returns the result.
+
+        All or nothing: a line for another explorer, or a value a control cannot take, changes
+        nothing and is explained inside the widget (``apply`` then returns None).
+        """
+        try:
+            values = json.loads(line)
+            if not isinstance(values, dict):
+                raise ValueError
+        except (ValueError, TypeError):
+            exc = ValueError("These settings are not a line copied from an explorer: copy the whole line, "
+                             'from {"explorer": ... to the closing }.')
+            self.error, self.status.value = str(exc), error_html(exc)
+            return None
+        name = values.pop("explorer", type(self).__name__)
+        unknown = sorted(set(values) - set(self.controls))
+        if name != type(self).__name__ or unknown:
+            exc = ValueError(f"These settings are for {name}" + (f" (controls {unknown})" if unknown else "")
+                             + f"; this is {type(self).__name__}: paste them into that explorer.")
+            self.error, self.status.value = str(exc), error_html(exc)
+            return None
+        return self.update(**values)
+
+    def _on_share(self, change):
+        if self._holding or change["new"] == self.settings():
+            return
+        self.apply(change["new"])
 
     def stop(self):
         """Ask a running training to stop after its current epoch (the Stop button)."""
@@ -307,6 +346,11 @@ class Explorer:
             self.result = self.run(params, stop, report)
             self.error = None
             self.runs += 1
+            self._holding = True
+            try:
+                self.share_box.value = self.settings()
+            finally:
+                self._holding = False
         except Exception as exc:  # noqa: BLE001 - every error is shown in the widget
             self.result = None
             self.error = str(exc)

@@ -119,3 +119,49 @@ def test_an_impossible_combination_set_on_the_page_is_explained_not_run():
     ex.controls["small"].value = True          # as a click would
     ex.wait()
     assert ex.runs == runs and "cannot both be on" in ex.status.value
+
+
+def _all_explorer_classes():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import dltutor
+    from dltutor.widgets import Explorer
+
+    for info in pkgutil.iter_modules(dltutor.__path__):
+        if info.ispkg and importlib.util.find_spec(f"dltutor.{info.name}.explorer"):
+            module = importlib.import_module(f"dltutor.{info.name}.explorer")
+            for _, cls in inspect.getmembers(module, inspect.isclass):
+                if issubclass(cls, Explorer) and cls is not Explorer and cls.__module__ == module.__name__:
+                    yield cls
+
+
+def test_every_explorers_settings_are_one_line_that_round_trips():
+    import json
+
+    for cls in _all_explorer_classes():
+        ex = cls()
+        line = ex.settings()
+        assert "\n" not in line
+        values = json.loads(line)
+        assert values.pop("explorer") == cls.__name__ and values == ex.params, cls.__name__
+
+
+def test_pasted_settings_reproduce_the_figure_and_bad_lines_are_explained():
+    from dltutor.butterfly import NudgeExplorer, SeedsExplorer
+
+    teacher = SeedsExplorer(n_seeds=5)
+    teacher.update(seed=7, learning_rate=0.003)
+    line = teacher.share_box.value
+    assert line == teacher.settings() and '"seed": 7' in line
+    student = SeedsExplorer()
+    student.share_box.value = line            # pasted into the widget's box, Enter
+    student.wait()
+    assert student.params == teacher.params
+    np.testing.assert_array_equal(student.result.accuracy, teacher.result.accuracy)
+    assert student.apply("seed=7") is None and "not a line copied from an explorer" in student.status.value
+    assert student.apply(NudgeExplorer().settings()) is None and "for NudgeExplorer" in student.status.value
+    bad = line.replace('"seed": 7', '"seed": -1')
+    assert student.apply(bad) is None and "seed" in student.error
+    assert student.params["seed"] == 7         # all or nothing

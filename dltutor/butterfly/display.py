@@ -37,10 +37,11 @@ class SeedSpreadDisplay(DisplayMixin):
         axes[0].set_ylabel("seeds")
         axes[0].set_title(f"{len(s.seeds)} seeds, one recipe: SD {s.sd:.2f}, range {s.spread:.2f} points",
                           fontsize=9)
-        sns.heatmap(100 * s.disagreement, ax=axes[1], cmap="mako_r", square=True, cbar_kws={"shrink": 0.7},
+        off = s.disagreement[~np.eye(len(s.seeds), dtype=bool)]
+        sns.heatmap(100 * s.disagreement, ax=axes[1], cmap="mako_r", cbar=False, square=True,
                     xticklabels=False, yticklabels=False)
-        axes[1].set_title(f"test images two seeds label differently (%)\nmean {100 * s.mean_disagreement:.1f}%",
-                          fontsize=9)
+        axes[1].set_title(f"test images two seeds label differently\n(darker: more; mean "
+                          f"{100 * s.mean_disagreement:.1f}%, max {100 * off.max():.1f}%)", fontsize=9)
         axes[1].set_xlabel("seed")
         axes[1].set_ylabel("seed")
         return self
@@ -95,11 +96,12 @@ class LrBatchDisplay(DisplayMixin):
         ax.clear()
         labels = np.where(np.isnan(acc), "NaN", np.char.mod("%.0f", np.nan_to_num(acc)))
         sns.heatmap(np.nan_to_num(acc, nan=0.0), ax=ax, annot=labels, fmt="", cmap="viridis", vmin=0,
-                    vmax=100, cbar_kws={"label": "test accuracy (%)"}, annot_kws={"fontsize": 8},
+                    vmax=100, cbar=False, annot_kws={"fontsize": 8},
                     xticklabels=[f"{lr:g}" for lr in r.learning_rates], yticklabels=list(r.batch_sizes))
         ax.set_xlabel("learning rate (SGD)")
         ax.set_ylabel("batch size")
-        ax.set_title("the best learning rate moves with the batch size; the cliff does not", fontsize=9)
+        ax.set_title("test accuracy (%): the best learning rate moves with the batch size; the cliff "
+                     "does not", fontsize=9)
         return self
 
 

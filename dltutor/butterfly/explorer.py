@@ -33,14 +33,14 @@ def _epoch_progress(stop, report, total):
 class SeedsExplorer(Explorer):
     """One recipe, many seeds, trained at once: the spread of accuracy and who disagrees with whom."""
 
-    title = "Same recipe, different seed"
+    title = "Same recipe (Adam, 20 epochs), different seed"
     cheap = {"n_seeds": 5}
 
     def __init__(self, *, n_seeds=20, learning_rate=C.SEED_LR, batch_size=C.SEED_BATCH, seed=0):
         controls = {
             "n_seeds": W.IntSlider(value=n_seeds, min=5, max=60, step=5, description="seeds", **_SL),
             "learning_rate": W.SelectionSlider(options=(0.001, 0.003, 0.01, 0.03), value=learning_rate,
-                                               description="learning rate (Adam)", **_SL),
+                                               description="learning rate", **_SL),
             "batch_size": W.SelectionSlider(options=(16, 32, 64, 128, 256), value=batch_size,
                                             description="batch size", **_SL),
             "seed": _seed_box(seed),
