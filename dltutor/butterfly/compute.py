@@ -40,6 +40,7 @@ FRACTAL_WIDTH, FRACTAL_STEPS, FRACTAL_CHUNK = 16, 100, 20
 FRACTAL_CENTER = (2.0, 2.1)       # log10 of (input-layer, output-layer) learning rate
 FRACTAL_SPAN = (4.0, 1.0)         # decades shown at zoom 1, along each axis
 FRACTAL_RESOLUTIONS = (32, 48, 64, 96, 128)
+FRACTAL_BLOCK = 4096                # networks trained together (about 0.3 GB at 4096)
 
 
 def make_data(seed=0):
@@ -342,22 +343,31 @@ def run_fractal(*, seed=0, center=FRACTAL_CENTER, zoom=1.0, resolution=64, steps
     lr_in, lr_out = np.logspace(x0, x1, resolution), np.logspace(y0, y1, resolution)
     grid_in, grid_out = np.meshgrid(lr_in, lr_out)
     g = resolution * resolution
-    a = tf.constant(grid_in.reshape(g, 1, 1).astype("float32"))
-    b = tf.constant(grid_out.reshape(g, 1, 1).astype("float32"))
-    w1 = tf.constant(np.broadcast_to(W1, (g, *W1.shape)))
-    w2 = tf.constant(np.broadcast_to(W2, (g, *W2.shape)))
+    # at most FRACTAL_BLOCK networks at a time: memory stays bounded whatever the resolution
+    n_blocks = -(-g // FRACTAL_BLOCK)
+    size = -(-g // n_blocks)
     Xc, yc, k = tf.constant(X), tf.constant(y), tf.constant(FRACTAL_CHUNK)
-    chunks, complete = [], True
-    for done in range(0, steps, FRACTAL_CHUNK):
-        if stop is not None and stop.is_set():
-            complete = False
+    blocks, complete = [], True
+    for i, lo in enumerate(range(0, g, size)):
+        hi = min(lo + size, g)
+        a = tf.constant(grid_in.reshape(g, 1, 1)[lo:hi].astype("float32"))
+        b = tf.constant(grid_out.reshape(g, 1, 1)[lo:hi].astype("float32"))
+        w1 = tf.constant(np.broadcast_to(W1, (hi - lo, *W1.shape)))
+        w2 = tf.constant(np.broadcast_to(W2, (hi - lo, *W2.shape)))
+        chunks = []
+        for done in range(0, steps, FRACTAL_CHUNK):
+            if stop is not None and stop.is_set():
+                complete = False
+                break
+            with quiet_native_stderr():      # XLA's one-time start-up log lines are not for students
+                w1, w2, loss = _descend(w1, w2, a, b, Xc, yc, k)
+            chunks.append(loss.numpy())
+            if progress is not None:
+                progress(i * steps + done + FRACTAL_CHUNK, n_blocks * steps)
+        if not complete:
             break
-        with quiet_native_stderr():      # XLA's one-time start-up log lines are not for students
-            w1, w2, loss = _descend(w1, w2, a, b, Xc, yc, k)
-        chunks.append(loss.numpy())
-        if progress is not None:
-            progress(done + FRACTAL_CHUNK, steps)
-    loss = np.concatenate(chunks, axis=1) if chunks else np.ones((g, 1), "float32")
+        blocks.append(np.concatenate(chunks, axis=1))
+    loss = np.concatenate(blocks) if complete else np.ones((g, 1), "float32")
     converged, speed = _classify(loss)
     shape = (resolution, resolution)
     return Fractal(seed, lr_in, lr_out, converged.reshape(shape), speed.reshape(shape), loss.shape[1],

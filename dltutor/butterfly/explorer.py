@@ -22,11 +22,14 @@ def _seed_box(seed):
     return W.BoundedIntText(value=seed, min=0, max=10_000, description="seed", style=_STYLE, layout=_BOX)
 
 
-def _epoch_progress(stop, report, total):
+def _epoch_progress(stop, explorer, total):
+    """Moves the progress bar only: these figures change once, at the end (no redraw per epoch)."""
+    explorer.progress.max = total
+
     def on_epoch(epoch, logs):
         if stop.is_set():
             raise StopTraining
-        report(epoch + 1, total)
+        explorer.progress.value = min(epoch + 1, total)
     return on_epoch
 
 
@@ -53,7 +56,7 @@ class SeedsExplorer(Explorer):
         report(0, C.SEED_EPOCHS, f"Training {params['n_seeds']} networks at once…")
         spread = C.run_seed_spread(params["n_seeds"], seed=params["seed"], learning_rate=params["learning_rate"],
                                    batch_size=params["batch_size"], stop=stop,
-                                   callbacks=[_epoch_progress(stop, report, C.SEED_EPOCHS)])
+                                   callbacks=[_epoch_progress(stop, self, C.SEED_EPOCHS)])
         if stop.is_set():
             self.show_message("Stopped: the figure still shows the previous run. Press Train to run "
                               "this one to the end.", kind="info")
@@ -90,7 +93,7 @@ class NudgeExplorer(Explorer):
         total = C.NUDGE_EPOCHS
         report(0, total, "Training both networks…")
         nudge = C.run_nudge(params["change"], seed=params["seed"], learning_rate=params["learning_rate"],
-                            stop=stop, callbacks=[_epoch_progress(stop, report, total)])
+                            stop=stop, callbacks=[_epoch_progress(stop, self, total)])
         if stop.is_set():
             self.show_message("Stopped: the figure still shows the previous run.", kind="info")
             return self.result
@@ -130,6 +133,9 @@ class FractalExplorer(Explorer):
         self.zoom_button.on_click(lambda _: self.zoom_in())
         self.widget.children = (*self.widget.children[:-1], self.zoom_button, self.widget.children[-1])
 
+    def _show_progress(self, done, total):
+        self.progress.max, self.progress.value = total, done
+
     def check(self, params):
         C.fractal_view((params["x"], params["y"]), params["zoom"])
 
@@ -150,7 +156,7 @@ class FractalExplorer(Explorer):
         n = params["resolution"]
         report(0, C.FRACTAL_STEPS, f"Training {n * n:,} networks, {C.FRACTAL_STEPS} steps each…")
         fractal = C.run_fractal(seed=params["seed"], center=(params["x"], params["y"]), zoom=params["zoom"],
-                                resolution=n, stop=stop, progress=lambda done, total: report(done, total))
+                                resolution=n, stop=stop, progress=self._show_progress)
         if not fractal.complete:
             self.show_message("Stopped: the figure still shows the previous map.", kind="info")
             return self.result
