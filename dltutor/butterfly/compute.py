@@ -380,8 +380,7 @@ def _classify(loss, cap=1e6):
         v = np.where(np.isfinite(loss), loss, cap * loss[:, :1]) / loss[:, :1]
         v = np.minimum(v, cap)
         converged = v[:, -20:].mean(axis=1) < 1
-        speed = np.where(converged, -v.mean(axis=1), (1 / v).mean(axis=1))
-        # diverged: a small mean of 1/v means it blew up early: show it as larger
+        # converged: -1 + mean relative loss (lower: faster); diverged: 1 - mean of 1/v (higher: sooner)
         speed = np.where(converged, -1 + v.mean(axis=1), 1 - (1 / v).mean(axis=1) + 1e-3)
     return converged, speed
 
