@@ -12,8 +12,10 @@ file here. In a notebook::
     ex.q1.hint()
     ex.q1.solution()
 
-Checkers test a *property* (accuracy reached, gap closed), tolerant to seed noise, and never
-raise on a wrong answer: they say what is wrong and what to try. Solutions in the notebooks sit
+Checkers test a *property* (accuracy reached, gap closed), tolerant to seed noise, and
+``check()`` never raises on a wrong answer: it says what is wrong and what to try. A graded test
+cell calls ``ex.q1.grade()`` instead, which raises ``AssertionError`` with the same message; with
+``DLTUTOR_GRADED=1`` set (:func:`graded`), ``solution()`` hides the answers. Solutions in the notebooks sit
 between nbgrader's ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers.
 """
 from __future__ import annotations
@@ -26,7 +28,17 @@ import importlib.util
 import inspect
 import pkgutil
 
-__all__ = ["Exercise", "ExerciseSet", "CheckResult", "Incorrect", "lesson"]
+__all__ = ["Exercise", "ExerciseSet", "CheckResult", "Incorrect", "lesson", "graded"]
+
+
+def graded(environ=None):
+    """True when a course grades this notebook: the environment variable ``DLTUTOR_GRADED`` is
+    ``1`` (or ``true``/``yes``). Solutions are then hidden, and :meth:`Exercise.grade` is what
+    graded test cells call."""
+    import os  # noqa: PLC0415
+
+    value = (os.environ if environ is None else environ).get("DLTUTOR_GRADED", "")
+    return value.strip().lower() in {"1", "true", "yes"}
 
 _MISSING = object()
 
@@ -81,12 +93,23 @@ class Exercise:
 
     def check(self, *args, **answers):
         """Check the answer; returns a :class:`CheckResult` (never raises on a wrong answer)."""
+        return self._check(args, answers, inspect.currentframe().f_back.f_globals)
+
+    def grade(self, *args, **answers):
+        """Check the answer as a graded test cell does: raise ``AssertionError`` with the same
+        friendly message when it is wrong or missing (so nbgrader gives no points), return the
+        :class:`CheckResult` when it is right."""
+        result = self._check(args, answers, inspect.currentframe().f_back.f_globals)
+        if not result.passed:
+            raise AssertionError(str(result))
+        return result
+
+    def _check(self, args, answers, caller):
         if args:
             if len(args) > len(self.names):
                 raise TypeError(f"{self.name}.check() takes {len(self.names)} answer(s): {', '.join(self.names)}.")
             answers.update(zip(self.names, args))
         if not answers:
-            caller = inspect.currentframe().f_back.f_globals
             answers = {n: caller.get(n, _MISSING) for n in self.names}
         missing = [n for n in self.names if answers.get(n, _MISSING) is _MISSING]
         if missing:
@@ -107,6 +130,9 @@ class Exercise:
         return _Note(f"Hint ({self.name})", self._hint)
 
     def solution(self):
+        if graded():
+            return _Note(f"Solution ({self.name})", "Solutions are hidden while this course is graded "
+                         "(DLTUTOR_GRADED is set). Try the hint, and ask your instructor after the deadline.")
         return _Note(f"Solution ({self.name})", self._solution, code=True)
 
     def __repr__(self):

@@ -34,3 +34,22 @@ def test_every_solution_passes_its_check(number, name):
     exec(exercise.solution().text, namespace)  # noqa: S102 - our own solution text
     result = exercise.check(**{n: namespace[n] for n in exercise.names})
     assert result.passed, result.message
+
+
+def test_grade_raises_on_wrong_or_blank_answers_and_solutions_hide_when_graded(monkeypatch):
+    from dltutor.exercises import graded, lesson
+
+    ex = lesson("05")
+    with pytest.raises(AssertionError, match=r"Not yet \(q3\)"):
+        ex.q3.grade(answer="a")
+    with pytest.raises(AssertionError, match="replace the placeholder"):
+        ex.q3.grade(answer=None)                                    # the blank notebook's value
+    with pytest.raises(AssertionError, match="define answer first"):
+        ex.q3.grade()                                               # no `answer` in this module
+    assert ex.q3.grade("b").passed and ex.q3.grade(answer="b").passed
+    assert not ex.q3.check(answer="c").passed                       # practice: check() never raises
+    assert "answer = " in str(ex.q3.solution())
+    assert graded({"DLTUTOR_GRADED": "1"}) and not graded({})
+    monkeypatch.setenv("DLTUTOR_GRADED", "1")
+    assert "hidden while this course is graded" in str(ex.q3.solution())
+    assert 'answer = "b"' not in str(ex.q3.solution())
