@@ -253,22 +253,6 @@ def bench_butterfly():
         f"{cost['default']:.2f} s -> {cost['deterministic']:.2f} s, identical: {cost['identical']}")
 
 
-def _explorer_classes():
-    import importlib  # noqa: PLC0415
-    import inspect  # noqa: PLC0415
-    import pkgutil  # noqa: PLC0415
-
-    import dltutor  # noqa: PLC0415
-    from dltutor.widgets import Explorer  # noqa: PLC0415
-
-    for info in pkgutil.iter_modules(dltutor.__path__):
-        if info.ispkg and importlib.util.find_spec(f"dltutor.{info.name}.explorer"):
-            module = importlib.import_module(f"dltutor.{info.name}.explorer")
-            for _, cls in inspect.getmembers(module, inspect.isclass):
-                if issubclass(cls, Explorer) and cls is not Explorer and cls.__module__ == module.__name__:
-                    yield cls
-
-
 def bench_memory(n_moves=200):
     """RSS over 200 random control moves per explorer (new seeds, extremes), after the first 10.
 
@@ -279,9 +263,9 @@ def bench_memory(n_moves=200):
     import random  # noqa: PLC0415
 
     sys.path.insert(0, str(ROOT))
-    from dltutor.widgets import random_move  # noqa: PLC0415
+    from dltutor.widgets import explorer_classes, random_move  # noqa: PLC0415
 
-    for cls in _explorer_classes():
+    for cls in explorer_classes():
         if _ONLY_EXPLORERS and not cls.__name__.startswith(_ONLY_EXPLORERS):
             continue
         ex = cls()

@@ -116,6 +116,7 @@ class Explorer:
     trains = True  # show Train / Stop buttons and a progress bar
     light = ()     # names of controls that only redraw (``redraw(params)``), never retrain
     cheap = {}     # control values that make a run short (tests and benchmarks start from them)
+    streams = True  # redraw the figure while training; False: only the progress bar moves
 
     def __init__(self, controls, *, figure, max_fps=3.0, summary=""):
         self.controls = dict(controls)
@@ -339,7 +340,7 @@ class Explorer:
             self.progress.value = min(int(epoch), self.progress.max)
             if text is not None:
                 self.summary.value = text
-            if epoch < total:      # the last frame is drawn (forced) when run() returns
+            if epoch < total and self.streams:   # the last frame is drawn (forced) when run() returns
                 self.live.draw()
 
         try:
@@ -365,6 +366,24 @@ class Explorer:
         colour = {"warning": "#d55e00", "info": "#0173b2"}[kind]
         self.status.value = (f"<div role='status' style='border-left:4px solid {colour};"
                              f"padding:6px 10px'>{html.escape(text)}</div>")
+
+
+def explorer_classes():
+    """Every lesson's explorer classes, found in ``dltutor/<lesson>/explorer.py`` (no lesson named here)."""
+    import importlib  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415
+    import inspect  # noqa: PLC0415
+    import pkgutil  # noqa: PLC0415
+
+    import dltutor  # noqa: PLC0415
+
+    found = []
+    for info in pkgutil.iter_modules(dltutor.__path__):
+        if info.ispkg and importlib.util.find_spec(f"dltutor.{info.name}.explorer"):
+            module = importlib.import_module(f"dltutor.{info.name}.explorer")
+            found += [cls for _, cls in inspect.getmembers(module, inspect.isclass)
+                      if issubclass(cls, Explorer) and cls is not Explorer and cls.__module__ == module.__name__]
+    return found
 
 
 def control_value(name, ctrl, value):

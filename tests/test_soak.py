@@ -6,29 +6,20 @@ memory stays within a fixed budget (the pools are bounded; new seeds build no ne
 """
 import dataclasses
 import gc
-import importlib
-import inspect
-import pkgutil
 import random
 
 import numpy as np
 import psutil
 import pytest
 
-import dltutor
-from dltutor.widgets import Explorer, random_move
+from dltutor.widgets import explorer_classes, random_move
 
 MOVES = 30
 RSS_BUDGET_MB = 150   # growth allowed after the first 10 moves (benchmarks/ runs 200 moves)
 
 
 def _explorers():
-    for info in pkgutil.iter_modules(dltutor.__path__):
-        if info.ispkg and importlib.util.find_spec(f"dltutor.{info.name}.explorer"):
-            module = importlib.import_module(f"dltutor.{info.name}.explorer")
-            for _, cls in inspect.getmembers(module, inspect.isclass):
-                if issubclass(cls, Explorer) and cls is not Explorer and cls.__module__ == module.__name__:
-                    yield pytest.param(cls, id=cls.__name__)
+    return [pytest.param(cls, id=cls.__name__) for cls in explorer_classes()]
 
 
 def _numbers(result):

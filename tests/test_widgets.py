@@ -121,26 +121,12 @@ def test_an_impossible_combination_set_on_the_page_is_explained_not_run():
     assert ex.runs == runs and "cannot both be on" in ex.status.value
 
 
-def _all_explorer_classes():
-    import importlib
-    import inspect
-    import pkgutil
-
-    import dltutor
-    from dltutor.widgets import Explorer
-
-    for info in pkgutil.iter_modules(dltutor.__path__):
-        if info.ispkg and importlib.util.find_spec(f"dltutor.{info.name}.explorer"):
-            module = importlib.import_module(f"dltutor.{info.name}.explorer")
-            for _, cls in inspect.getmembers(module, inspect.isclass):
-                if issubclass(cls, Explorer) and cls is not Explorer and cls.__module__ == module.__name__:
-                    yield cls
-
-
 def test_every_explorers_settings_are_one_line_that_round_trips():
     import json
 
-    for cls in _all_explorer_classes():
+    from dltutor.widgets import explorer_classes
+
+    for cls in explorer_classes():
         ex = cls()
         line = ex.settings()
         assert "\n" not in line

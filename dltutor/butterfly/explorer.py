@@ -22,14 +22,11 @@ def _seed_box(seed):
     return W.BoundedIntText(value=seed, min=0, max=10_000, description="seed", style=_STYLE, layout=_BOX)
 
 
-def _epoch_progress(stop, explorer, total):
-    """Moves the progress bar only: these figures change once, at the end (no redraw per epoch)."""
-    explorer.progress.max = total
-
+def _epoch_progress(stop, report, total):
     def on_epoch(epoch, logs):
         if stop.is_set():
             raise StopTraining
-        explorer.progress.value = min(epoch + 1, total)
+        report(epoch + 1, total)
     return on_epoch
 
 
@@ -37,6 +34,7 @@ class SeedsExplorer(Explorer):
     """One recipe, many seeds, trained at once: the spread of accuracy and who disagrees with whom."""
 
     title = "Same recipe (Adam, 20 epochs), different seed"
+    streams = False   # the figure changes once, at the end
     cheap = {"n_seeds": 5}
 
     def __init__(self, *, n_seeds=20, learning_rate=C.SEED_LR, batch_size=C.SEED_BATCH, seed=0):
@@ -56,7 +54,7 @@ class SeedsExplorer(Explorer):
         report(0, C.SEED_EPOCHS, f"Training {params['n_seeds']} networks at once…")
         spread = C.run_seed_spread(params["n_seeds"], seed=params["seed"], learning_rate=params["learning_rate"],
                                    batch_size=params["batch_size"], stop=stop,
-                                   callbacks=[_epoch_progress(stop, self, C.SEED_EPOCHS)])
+                                   callbacks=[_epoch_progress(stop, report, C.SEED_EPOCHS)])
         if stop.is_set():
             self.show_message("Stopped: the figure still shows the previous run. Press Train to run "
                               "this one to the end.", kind="info")
@@ -76,6 +74,7 @@ class NudgeExplorer(Explorer):
     """Train twice with one tiny change; the loss curves agree, the weights do not."""
 
     title = "A tiny change, a different model"
+    streams = False   # the figure changes once, at the end
 
     def __init__(self, *, change="learning_rate", learning_rate=C.NUDGE_LR, seed=0):
         controls = {
@@ -93,7 +92,7 @@ class NudgeExplorer(Explorer):
         total = C.NUDGE_EPOCHS
         report(0, total, "Training both networks…")
         nudge = C.run_nudge(params["change"], seed=params["seed"], learning_rate=params["learning_rate"],
-                            stop=stop, callbacks=[_epoch_progress(stop, self, total)])
+                            stop=stop, callbacks=[_epoch_progress(stop, report, total)])
         if stop.is_set():
             self.show_message("Stopped: the figure still shows the previous run.", kind="info")
             return self.result
@@ -112,6 +111,7 @@ class FractalExplorer(Explorer):
     """Which learning-rate pairs train: a grid of networks, zoomed with sliders, boundary dimension."""
 
     title = "The boundary of trainability is fractal (Sohl-Dickstein 2024)"
+    streams = False   # the figure changes once, at the end
     cheap = {"resolution": 32}
 
     def __init__(self, *, center=C.FRACTAL_CENTER, zoom=1, resolution=64, seed=0):
@@ -133,9 +133,6 @@ class FractalExplorer(Explorer):
         self.zoom_button.on_click(lambda _: self.zoom_in())
         self.widget.children = (*self.widget.children[:-1], self.zoom_button, self.widget.children[-1])
 
-    def _show_progress(self, done, total):
-        self.progress.max, self.progress.value = total, done
-
     def check(self, params):
         C.fractal_view((params["x"], params["y"]), params["zoom"])
 
@@ -156,7 +153,7 @@ class FractalExplorer(Explorer):
         n = params["resolution"]
         report(0, C.FRACTAL_STEPS, f"Training {n * n:,} networks, {C.FRACTAL_STEPS} steps each…")
         fractal = C.run_fractal(seed=params["seed"], center=(params["x"], params["y"]), zoom=params["zoom"],
-                                resolution=n, stop=stop, progress=self._show_progress)
+                                resolution=n, stop=stop, progress=report)
         if not fractal.complete:
             self.show_message("Stopped: the figure still shows the previous map.", kind="info")
             return self.result
