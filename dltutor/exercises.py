@@ -15,8 +15,11 @@ file here. In a notebook::
 Checkers test a *property* (accuracy reached, gap closed), tolerant to seed noise, and
 ``check()`` never raises on a wrong answer: it says what is wrong and what to try. A graded test
 cell calls ``ex.q1.grade()`` instead, which raises ``AssertionError`` with the same message; with
-``DLTUTOR_GRADED=1`` set (:func:`graded`), ``solution()`` hides the answers. Solutions in the notebooks sit
-between nbgrader's ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers.
+``DLTUTOR_GRADED=1`` set (:func:`graded`), ``solution()`` hides the answers and hints that would
+give an answer away are replaced by gentler ones. Solutions in the notebooks sit between
+nbgrader's ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers; :mod:`dltutor.course` turns
+the notebooks into an nbgrader course (points, graded test cells, hidden tests that call
+:func:`regrade`, and the :class:`Written` questions a teacher marks by hand).
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ import importlib.util
 import inspect
 import pkgutil
 
-__all__ = ["Exercise", "ExerciseSet", "CheckResult", "Incorrect", "lesson", "graded"]
+__all__ = ["Exercise", "ExerciseSet", "Written", "CheckResult", "Incorrect", "lesson", "graded", "regrade"]
 
 
 def graded(environ=None):
@@ -85,11 +88,17 @@ class Exercise:
     hint : str
     solution : str
         Code, shown by ``solution()``.
+    points : int
+        What the graded test cell is worth in a course (:mod:`dltutor.course`).
+    graded_hint : str, optional
+        Shown by ``hint()`` instead of ``hint`` while a course is graded, for a hint that
+        practically is the answer.
     """
 
-    def __init__(self, name, prompt, *, names, checker, hint, solution):
+    def __init__(self, name, prompt, *, names, checker, hint, solution, points=1, graded_hint=None):
         self.name, self.prompt, self.names = name, prompt, tuple(names)
         self._checker, self._hint, self._solution = checker, hint, solution
+        self.points, self._graded_hint = int(points), graded_hint
 
     def check(self, *args, **answers):
         """Check the answer; returns a :class:`CheckResult` (never raises on a wrong answer)."""
@@ -127,6 +136,8 @@ class Exercise:
         return CheckResult(self.name, True, message or "well done.")
 
     def hint(self):
+        if graded() and self._graded_hint is not None:
+            return _Note(f"Hint ({self.name})", self._graded_hint)
         return _Note(f"Hint ({self.name})", self._hint)
 
     def solution(self):
@@ -153,12 +164,31 @@ class _Note:
         return f"<div style='border-left:4px solid #0173b2;padding:4px 10px'><b>{self.title}</b><br>{body}</div>"
 
 
-class ExerciseSet:
-    """The exercises of one lesson, as attributes ``q1``, ``q2``, ..."""
+@dataclasses.dataclass(frozen=True)
+class Written:
+    """An open question that a teacher marks by hand (an nbgrader "manually graded answer").
 
-    def __init__(self, title, exercises):
+    ``after`` is a piece of text that occurs in exactly one cell of the lesson's notebook: the
+    course version puts a Markdown answer cell right after that cell. ``answer`` is the model
+    answer and marking guide; it is what the instructor's copy shows, and the students' copy
+    replaces it by "YOUR ANSWER HERE".
+    """
+
+    name: str
+    after: str
+    prompt: str
+    answer: str
+    points: int = 2
+
+
+class ExerciseSet:
+    """The exercises of one lesson, as attributes ``q1``, ``q2``, ...; ``written`` holds the
+    lesson's :class:`Written` questions (only the course version of a notebook shows them)."""
+
+    def __init__(self, title, exercises, written=()):
         self.title = title
         self._exercises = {ex.name: ex for ex in exercises}
+        self.written = tuple(written)
 
     def __getattr__(self, name):
         try:
@@ -212,3 +242,39 @@ def lesson(number):
     modules = _lesson_modules()
     check_choice("lesson", key, tuple(modules))
     return importlib.import_module(modules[key]).exercises()
+
+
+def regrade(number, name, namespace):
+    """Grade exercise ``name`` of lesson ``number`` with a pristine copy of its checker.
+
+    The hidden test of a course's graded cell calls this from a fresh copy of this file
+    (``runpy.run_path``), which then loads the lesson's ``exercises.py`` source afresh, so an
+    answer cell that patches ``Exercise``, ``ex`` or the checker in the notebook does not change
+    the verdict. ``namespace`` is the notebook's ``globals()``. Raises ``AssertionError`` when
+    the answer is wrong or missing. (A student who reads this package's source can still get
+    round it; see docs/instructors.md.)
+    """
+    import sys  # noqa: PLC0415
+    import types  # noqa: PLC0415
+
+    fresh = types.ModuleType("dltutor.exercises")  # this file, executed afresh
+    fresh.__file__ = __file__
+    with open(__file__, encoding="utf-8") as source:
+        exec(compile(source.read(), __file__, "exec"), fresh.__dict__)  # noqa: S102
+    key = f"{number:02d}" if isinstance(number, int) else str(number)
+    origin = importlib.util.find_spec(fresh._lesson_modules()[key]).origin
+    with open(origin, encoding="utf-8") as source:
+        code = compile(source.read(), origin, "exec")
+    saved = sys.modules.get("dltutor.exercises")
+    sys.modules["dltutor.exercises"] = fresh  # the lesson's `from dltutor.exercises import ...`
+    try:
+        module = {"__name__": f"_dltutor_regrade_{key}", "__file__": origin}
+        exec(code, module)  # noqa: S102 - our own file, read from the installed package
+    finally:
+        if saved is not None:
+            sys.modules["dltutor.exercises"] = saved
+    exercise = module["exercises"]()._exercises[name]
+    result = fresh.Exercise._check(exercise, (), {}, namespace)
+    if not result.passed:
+        raise AssertionError(str(result))
+    return result

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numbers
 
-from dltutor.exercises import Exercise, ExerciseSet, Incorrect
+from dltutor.exercises import Exercise, ExerciseSet, Incorrect, Written
 
 LESSON = "04"
 
@@ -125,6 +125,9 @@ def exercises():
             "of the cross-entropy loss (from logits) with respect to the images `x`, clipped to "
             "[0, 1]. It is checked against the lesson's reference on a trained model.",
             names=("fgsm",), checker=_check_fgsm,
+            points=1,
+            graded_hint="Watch x with a tf.GradientTape, take the gradient of the cross-entropy (from "
+                        "logits) with respect to x, step ε along its sign, and keep the pixels in [0, 1].",
             hint="x = tf.convert_to_tensor(x); inside tf.GradientTape() call tape.watch(x), compute "
                  "keras.losses.sparse_categorical_crossentropy(y, model(x), from_logits=True), then "
                  "tape.gradient(loss, x). Return tf.clip_by_value(x + epsilon * tf.sign(grad), 0, 1).",
@@ -141,6 +144,7 @@ def exercises():
             "Predict, then measure: `eps_break` is the smallest ε of `adv.EPSILONS` at which FGSM "
             "leaves fewer than half of the test digits correctly classified (seed 0's standard model).",
             names=("eps_break",), checker=_check_eps_break,
+            points=1,
             hint="adv.run_robustness(seed=0, attacks=('fgsm',)) gives accuracy[\"fgsm\"] at each ε of "
                  "adv.EPSILONS; find the first value below 0.5.",
             solution="from dltutor import adversarial as adv\n"
@@ -152,6 +156,9 @@ def exercises():
             "`step_size`, starting at `x`, each followed by a projection onto the ε-ball around the "
             "original images and onto [0, 1].",
             names=("pgd",), checker=_check_pgd,
+            points=2,
+            graded_hint="Each step is an FGSM step of size step_size from the current image; after it, "
+                        "clip back into the ε-ball around the *original* images, then into [0, 1].",
             hint="Loop `steps` times: take an FGSM-like step of size step_size from the current "
                  "x_adv, then x_adv = tf.clip_by_value(x_adv, x - epsilon, x + epsilon) and "
                  "tf.clip_by_value(x_adv, 0, 1).",
@@ -172,6 +179,7 @@ def exercises():
             "Set `rate` to the smallest poison rate on the poisoning explorer's slider whose backdoor "
             "(2×2 trigger, target 0, seed 0) sends at least 90% of the other test digits to 0.",
             names=("rate",), checker=_check_rate,
+            points=1,
             hint="adv.run_poisoning('backdoor', r, seed=0).attack_success for each r in "
                  "adv.RATES; keep the first that reaches 0.9.",
             solution="from dltutor import adversarial as adv\n"
@@ -184,7 +192,19 @@ def exercises():
             "test; (b) the defence masks gradients: it fools the one-step attack without being "
             "robust; (c) PGD is unfair because it may leave the ε-ball.",
             names=("answer",), checker=_check_masking,
+            points=1,
             hint="Both attacks stay within the same ε. Which one relies on a single gradient being "
                  "informative?",
             solution="answer = \"b\""),
+    ], written=[
+        Written(
+            "w1", after="**Explain:** random ±0.1 noise costs about one point",
+            prompt="In your own words: why does a change of at most ε per pixel along the gradient's "
+                   "sign lower accuracy so much more than random ±ε noise of the same size?",
+            answer="2 points for the linear argument (Goodfellow et al. 2015), 1 for a partial one. "
+                   "Near an input the loss is close to linear: a change d raises it by about "
+                   "gradient · d. With d = ε sign(gradient) every one of the 64 pixel terms adds up "
+                   "(ε times the gradient's L1 norm); random signs mostly cancel (on the order of "
+                   "ε times the L2 norm, up to the square root of 64 = 8 times smaller). Many small "
+                   "aligned changes in a high-dimensional input add up to a large one."),
     ])

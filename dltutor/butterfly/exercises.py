@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numbers
 
-from dltutor.exercises import Exercise, ExerciseSet, Incorrect
+from dltutor.exercises import Exercise, ExerciseSet, Incorrect, Written
 
 LESSON = "05"
 
@@ -106,6 +106,7 @@ def exercises():
             "Write `disagreement(pred_a, pred_b)`: the share of test images on which two models' "
             "predicted labels differ (a number between 0 and 1).",
             names=("disagreement",), checker=_check_disagreement,
+            points=1,
             hint="Compare the two arrays element by element; the mean of a boolean array is the share "
                  "of True.",
             solution="import numpy as np\n\n"
@@ -116,6 +117,9 @@ def exercises():
             "Write `flip_bit(x)`: the float32 `x` with the lowest bit of its mantissa flipped, the "
             "smallest change a float32 can make (the lesson's 'one bit of one weight').",
             names=("flip_bit",), checker=_check_flip,
+            points=2,
+            graded_hint="A float32 is four bytes. numpy can view the same bytes as an unsigned integer, "
+                        "where flipping the lowest bit is one bitwise operation.",
             hint="View the float32's four bytes as an unsigned integer (`.view(np.uint32)`), XOR it "
                  "with 1, and view it back as float32.",
             solution="import numpy as np\n\n"
@@ -129,6 +133,7 @@ def exercises():
             "larger learning rate to train well, yet fail at about the same learning rate; (c) larger "
             "batches tolerate much larger learning rates before training fails.",
             names=("answer",), checker=_check_batch,
+            points=1,
             hint="Read each row from the left: where does accuracy reach 90%? Then: where do all rows "
                  "turn to chance or NaN?",
             solution='answer = "b"'),
@@ -138,6 +143,7 @@ def exercises():
             "coin flip (numpy's default_rng(seed)), keep the one with the best accuracy on `y_val`, "
             "and return its (validation accuracy, test accuracy on `y_test`).",
             names=("best_of_k",), checker=_check_best_of_k,
+            points=2,
             hint="rng.integers(0, 2, (k, len(y_val))) gives every model's validation guesses at once; "
                  "np.argmax picks the best. Its test guesses are more coin flips, as for any model.",
             solution="import numpy as np\n\n"
@@ -146,4 +152,14 @@ def exercises():
                      "    val_acc = (rng.integers(0, 2, (k, len(y_val))) == y_val).mean(axis=1)\n"
                      "    test_guesses = rng.integers(0, 2, len(y_test))   # the chosen model on the test set\n"
                      "    return val_acc.max(), (test_guesses == y_test).mean()"),
+    ], written=[
+        Written(
+            "w1", after="Only the seed changes: it draws the initial weights",
+            prompt="Before you run the next cell: how many points of test accuracy will separate the "
+                   "best and the worst of these 20 seeds? After it: what does this mean for a "
+                   "paper that reports a 0.5-point improvement from one run of each method?",
+            answer="1 point: a committed number with a reason. 1 point: the consequence. Over the "
+                   "groups of 20 seeds starting at 0-9 the range is 1.3-3.6 points (SD 0.4-0.9), "
+                   "so a 0.5-point gain from one seed each is within the noise: compare over many "
+                   "seeds and report the spread."),
     ])

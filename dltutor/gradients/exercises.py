@@ -1,7 +1,7 @@
 """Lesson 02 · exercises: checkers (tested to fail on wrong answers), hints and solutions."""
 from __future__ import annotations
 
-from dltutor.exercises import Exercise, ExerciseSet, Incorrect
+from dltutor.exercises import Exercise, ExerciseSet, Incorrect, Written
 
 LESSON = "02"
 
@@ -64,6 +64,7 @@ def exercises():
             "Choose `activation` and `initializer` so that a 10-layer network's first-layer "
             "gradient stays within 10x of the last layer's at initialization.",
             names=("activation", "initializer"), checker=_check_healthy_init,
+            points=1,
             hint="ReLU's derivative is 1 where it is active; He initialization doubles the variance "
                  "to make up for the half of the units that are off.",
             solution='activation, initializer = "relu", "he_normal"'),
@@ -71,6 +72,7 @@ def exercises():
             "q2",
             "What is the largest value the sigmoid's derivative can take? Set `max_sigmoid_derivative`.",
             names=("max_sigmoid_derivative",), checker=_check_max_derivative,
+            points=1,
             hint="sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z)); a product p (1 - p) is largest at p = 1/2.",
             solution="max_sigmoid_derivative = 0.25"),
         Exercise(
@@ -78,6 +80,7 @@ def exercises():
             "How many sigmoid layers (Glorot, width 64) does it take until the first layer's gradient "
             "is a million times smaller than the last's? Set `layers_for_million`.",
             names=("layers_for_million",), checker=_check_million,
+            points=1,
             hint="Read the ratio at depth 5, 10 and 20 from the plots: about how many decades does "
                  "each layer cost? Or use g.measure_gradients(depth=...).ratio.",
             solution="layers_for_million = 11"),
@@ -86,6 +89,17 @@ def exercises():
             "The ReLU network with init std 0.5 explodes. Create `optimizer`, an SGD optimizer "
             "(learning rate 0.01) that keeps it finite by limiting the gradients.",
             names=("optimizer",), checker=_check_clipping,
+            points=1,
             hint="Keras optimizers take clipnorm=...: every gradient is rescaled to at most that norm.",
             solution="optimizer = keras.optimizers.SGD(learning_rate=0.01, clipnorm=1.0)"),
+    ], written=[
+        Written(
+            "w1", after="**Predict:** will the layer next to the input get a gradient",
+            prompt="Before you run the next cell: will the first layer's gradient be as large as the "
+                   "last layer's? Say why. After running it: explain the numbers you see.",
+            answer="1 point: a prediction with a reason. 1 point: the explanation. Each sigmoid layer "
+                   "multiplies the gradient on its way back by its derivative, at most 0.25, and "
+                   "by Glorot-sized weights, so it shrinks by a roughly constant factor per layer: "
+                   "the first layer's gradient is about 300,000 times smaller than the tenth's "
+                   "(a ratio of 2-3e-6 for every seed 0-9), and those layers barely learn."),
     ])

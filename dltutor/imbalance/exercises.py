@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numbers
 
-from dltutor.exercises import Exercise, ExerciseSet, Incorrect
+from dltutor.exercises import Exercise, ExerciseSet, Incorrect, Written
 
 LESSON = "03"
 
@@ -138,6 +138,10 @@ def exercises():
             "minority cases at 0.5. Set `threshold` to the value that reaches minority recall of "
             "at least 0.8 with the best precision possible.",
             names=("threshold",), checker=_check_threshold,
+            points=2,
+            graded_hint="sklearn.metrics has a function that gives precision and recall at every "
+                        "threshold of run.scores. Among the thresholds that keep recall at 0.8 or more, "
+                        "which one is best?",
             hint="sklearn.metrics.precision_recall_curve(run.y_true, run.scores) gives precision, "
                  "recall and thresholds; keep the thresholds with recall >= 0.8 and take the one "
                  "with the highest precision.",
@@ -153,6 +157,7 @@ def exercises():
             "labels and raw logits, in a few lines of TensorFlow. It must match "
             "`keras.losses.BinaryFocalCrossentropy(gamma=gamma, from_logits=True)`.",
             names=("focal_loss",), checker=_check_focal,
+            points=3,
             hint="p = sigmoid(logits); p_t = p where y = 1, 1 - p where y = 0; the loss is "
                  "-(1 - p_t) ** gamma * log(p_t), averaged. Compute log(p_t) from the logits "
                  "(tf.nn.sigmoid_cross_entropy_with_logits is -log(p_t)) so that it never overflows.",
@@ -168,6 +173,7 @@ def exercises():
             "Write `class_weight`, the dict for `model.fit(..., class_weight=class_weight)` that "
             "makes both classes of `data` (3% positives) weigh the same in the loss.",
             names=("class_weight",), checker=_check_class_weight,
+            points=1,
             hint="Count the rows of each class in data.y_train. Each class's weight times its count "
                  "should be the same for both classes.",
             solution="from dltutor import imbalance as im\n"
@@ -181,6 +187,7 @@ def exercises():
             "(a) PR AUC is always higher; (b) it ignores the true negatives, which are 99.5% of the "
             "cases, and scores only how the rare positives are found; (c) it uses the best threshold.",
             names=("metric", "reason"), checker=_check_metric,
+            points=1,
             hint="What accuracy does a model get that says 'healthy' to everyone?",
             solution="metric = \"pr_auc\"\nreason = \"b\""),
         Exercise(
@@ -189,9 +196,20 @@ def exercises():
             "logit's bias stays 0) that makes the untrained network predict the base rate for "
             "`data` (3% positives).",
             names=("b0",), checker=_check_bias,
+            points=1,
             hint="With two logits 0 and b, softmax gives the minority sigmoid(b). Which b makes "
                  "sigmoid(b) = pos / (pos + neg)?",
             solution="from dltutor import imbalance as im\n"
                      "data = im.make_data(seed=0)   # as in the notebook\n"
                      "neg, pos = np.bincount(data.y_train)\nb0 = np.log(pos / neg)"),
+    ], written=[
+        Written(
+            "w1", after="**Predict:** as the minority share falls from 50% to 1%",
+            prompt="Before you run the sweep: as the minority share falls from 50% to 1%, what "
+                   "happens to accuracy and to minority recall? After it: why do the two disagree?",
+            answer="1 point: a prediction for both with a reason. 1 point: the explanation. "
+                   "Accuracy rises, tracking the always-majority line (1 - share), while minority "
+                   "recall collapses: with few minority rows the loss is dominated by the "
+                   "majority, and a model that says 'majority' almost always is rewarded by "
+                   "accuracy. PR AUC falls with recall: it is the summary that notices."),
     ])

