@@ -1,4 +1,4 @@
-"""The ``dltutor`` command: ``dltutor doctor``, ``dltutor student``, ``dltutor bench``."""
+"""The ``dltutor`` command: ``dltutor doctor``, ``dltutor student``, ``dltutor course``, ``dltutor bench``."""
 from __future__ import annotations
 
 import argparse
@@ -60,6 +60,31 @@ def _student(args):
     return 0
 
 
+def _course(args):
+    from dltutor.course import CourseError, make_course  # noqa: PLC0415
+
+    notebooks = args.notebooks or sorted(pathlib.Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        print("error: no lesson notebooks given, and none in ./notebooks; pass their paths "
+              "(dltutor course DIR notebooks/*.ipynb).", file=sys.stderr)
+        return 2
+    missing = [str(nb) for nb in notebooks if not pathlib.Path(nb).is_file()]
+    if missing:
+        print(f"error: no notebook at {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        written = make_course(args.out, notebooks, course_id=args.course_id)
+    except CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    out = pathlib.Path(args.out)
+    print(f"{out / 'nbgrader_config.py'}\n{out / 'marking_guide.md'}\n"
+          f"Next: cd {out} && nbgrader generate_assignment lessonNN (docs/instructors.md).")
+    return 0
+
+
 def _bench(args):
     script = pathlib.Path(args.repo) / "benchmarks" / "run.py"
     if not script.is_file():
@@ -76,11 +101,15 @@ def main(argv=None):
     p = sub.add_parser("student", help="make student copies of notebooks (solutions removed)")
     p.add_argument("notebooks", nargs="+")
     p.add_argument("--out", default="student", help="output folder (default: ./student)")
+    p = sub.add_parser("course", help="write an nbgrader course folder from the lesson notebooks")
+    p.add_argument("out", help="the course folder to write (created if needed)")
+    p.add_argument("notebooks", nargs="*", help="lesson notebooks (default: notebooks/NN_*.ipynb)")
+    p.add_argument("--course-id", default="dltutor")
     p = sub.add_parser("bench", help="run benchmarks/run.py and print its table")
     p.add_argument("--repo", default=".")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
-    return {"doctor": _doctor, "student": _student, "bench": _bench}[args.command](args)
+    return {"doctor": _doctor, "student": _student, "course": _course, "bench": _bench}[args.command](args)
 
 
 if __name__ == "__main__":
