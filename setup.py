@@ -18,6 +18,7 @@ BASE_DEPENDENCIES = [
     "scikit-learn>=1.2",
     "imbalanced-learn>=0.11",
     "tqdm>=4.64",
+    "threadpoolctl>=3",   # one BLAS thread for lesson 01's least-squares solves (ships with scikit-learn)
     "numpy>=1.23",
 ]
 TENSORFLOW = "tensorflow>=2.16"
