@@ -4,7 +4,7 @@ import pytest
 
 from dltutor._backend import keras
 from dltutor.data import load_digits
-from dltutor.exercises import _lesson_modules, lesson
+from dltutor.exercises import _lesson_modules, lesson, regrade
 
 
 def test_lessons_are_found_from_their_folders():
@@ -34,6 +34,8 @@ def test_every_solution_passes_its_check(number, name):
     exec(exercise.solution().text, namespace)  # noqa: S102 - our own solution text
     result = exercise.check(**{n: namespace[n] for n in exercise.names})
     assert result.passed, result.message
+    # a course's graded test cell checks the same objects again, with a fresh copy of the checker
+    assert regrade(number, name, namespace).passed
 
 
 def test_grade_raises_on_wrong_or_blank_answers_and_solutions_hide_when_graded(monkeypatch):
