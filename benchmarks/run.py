@@ -7,7 +7,9 @@ Rows: import time; kernel start to the first live plot of notebook 00; dltutor.t
 model.fit (same model, data, epochs and batch size; cold = fresh model, trace included, and warm
 = the same model trained again); each explorer's control response (to the first redraw and to
 the final figure); RSS over 200 random control moves per explorer; each notebook's wall time,
-slowest cell and the kernel's peak RSS (VmHWM), on both cores and pinned to one (Binder).
+slowest cell and the kernel's peak RSS (VmHWM), on both cores and pinned to one (Binder);
+``nbgrader autograde`` of one student's lesson (``--only grading``; lessons 00 and 01 unless
+``--notebooks`` names others), with its slowest cell.
 Machines are shared and noisy: read the ratios, not the seconds.
 """
 from __future__ import annotations
@@ -313,6 +315,7 @@ def bench_notebooks_one_core():
 
 _ONLY_NOTEBOOKS = ()   # --notebooks: name prefixes to run (empty: all)
 _ONLY_EXPLORERS = ()   # --explorers: class name prefixes for the memory rows (empty: all)
+_GRADING_CORES = ("all", "one")   # --grading-cores
 
 
 def bench_notebooks(label=""):
@@ -349,12 +352,69 @@ def bench_notebooks(label=""):
         row(f"{path.name}{label}: kernel peak RSS", peak, "MB", "(Binder: 2048 MB for everything)")
 
 
+def bench_grading():
+    """nbgrader autograde, as a course server runs it: one student's lesson in a fresh kernel.
+
+    Two submissions per lesson (all answers right, and untouched), graded by ``nbgrader
+    autograde`` on both cores and then pinned to one core (``taskset -c 0``; the kernels inherit
+    it). The slowest cell comes from the timing nbclient writes into each autograded cell.
+    """
+    import datetime
+    import json
+    import shutil
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import nbgrader_flow as flow
+
+    lessons = ([p.name[:2] for p in NOTEBOOKS if p.name.startswith(_ONLY_NOTEBOOKS)]
+               if _ONLY_NOTEBOOKS else ["00", "01"])
+    course = pathlib.Path(tempfile.mkdtemp(prefix="dltutor-grading-"))
+
+    def stamp(text):
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    try:
+        flow.make_course(course, lessons)
+        for lesson in lessons:
+            [release] = (course / "release" / f"lesson{lesson}").glob("*.ipynb")
+            source = json.loads((course / "source" / f"lesson{lesson}" / release.name).read_text())
+            answers = {c["metadata"]["nbgrader"]["grade_id"]: "solution" for c in source["cells"]
+                       if c["cell_type"] == "code" and c["metadata"].get("nbgrader", {}).get("solution")}
+            for cores, label in (("all", f"{os.cpu_count()} cores"), ("one", "1 core")):
+                if cores not in _GRADING_CORES:
+                    continue
+                saved = os.sched_getaffinity(0)
+                if cores == "one":
+                    os.sched_setaffinity(0, {min(saved)})
+                try:
+                    for student, given in ((f"right_{cores}", answers), (f"blank_{cores}", {})):
+                        flow.submit(course, student, lesson, given)
+                        t0 = time.perf_counter()
+                        flow.autograde(course, lesson, "--student", student)
+                        wall = time.perf_counter() - t0
+                        nb = json.loads((course / "autograded" / student / f"lesson{lesson}" / release.name).read_text())
+                        cells = [(stamp(c["metadata"]["execution"]["shell.execute_reply"])
+                                  - stamp(c["metadata"]["execution"]["iopub.execute_input"])).total_seconds()
+                                 for c in nb["cells"] if c["cell_type"] == "code" and "execution" in c["metadata"]]
+                        scored, _ = flow.scores(course, lesson, student)
+                        points = sum(s for name, (s, _) in scored.items() if name.startswith("q"))
+                        row(f"autograde lesson {lesson}, {student.split('_')[0]} answers, {label}", wall, "s",
+                            f"slowest cell {max(cells):.1f} s (nbgrader default limit 30 s); "
+                            f"{points:g} points; x100 students: {100 * wall / 60:.0f} min")
+                finally:
+                    os.sched_setaffinity(0, saved)
+    finally:
+        shutil.rmtree(course, ignore_errors=True)
+
+
 BENCHES = {"import": bench_import, "training": bench_training, "playground": bench_playground,
            "overfitting": bench_overfitting, "gradients": bench_gradients, "imbalance": bench_imbalance,
            "adversarial": bench_adversarial,
            "butterfly": bench_butterfly,
            "memory": bench_memory,
-           "notebooks": bench_notebooks, "notebooks1": bench_notebooks_one_core}
+           "notebooks": bench_notebooks, "notebooks1": bench_notebooks_one_core,
+           "grading": bench_grading}
 
 
 def main():
@@ -362,8 +422,10 @@ def main():
     parser.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated: {', '.join(BENCHES)}")
     parser.add_argument("--notebooks", default="", help="comma-separated name prefixes (e.g. 03,01); default all")
     parser.add_argument("--explorers", default="", help="memory rows: class name prefixes (e.g. Playground,Evasion)")
+    parser.add_argument("--grading-cores", default="all,one", help="grading rows: all, one or all,one")
     args = parser.parse_args()
-    global _ONLY_NOTEBOOKS, _ONLY_EXPLORERS
+    global _ONLY_NOTEBOOKS, _ONLY_EXPLORERS, _GRADING_CORES
+    _GRADING_CORES = tuple(p for p in args.grading_cores.split(",") if p)
     _ONLY_NOTEBOOKS = tuple(p for p in args.notebooks.split(",") if p)
     _ONLY_EXPLORERS = tuple(p for p in args.explorers.split(",") if p)
     os.environ.setdefault("MPLBACKEND", "Agg")
