@@ -180,8 +180,8 @@ def marking_guide(numbers=None):
         for w in exercises.written:
             lines.append(f"| {number} | {w.name} | {w.points} | by hand | {w.prompt} *Guide:* {w.answer} |")
             total += w.points
-    lines.append(f"\nTogether: {total} points.")
-    return "\n".join(line.replace("\n", " ") for line in lines) + "\n"
+    lines = [line.replace("\n", " ") for line in lines]
+    return "\n".join([*lines, "", f"Together: {total} points."]) + "\n"
 
 
 def make_course(out, notebooks, *, course_id="dltutor", timeout=EXECUTE_TIMEOUT):

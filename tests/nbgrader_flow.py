@@ -1,4 +1,4 @@
-"""Helpers for tests/test_nbgrader.py and benchmarks/grading.py (tests/ is on sys.path): an
+"""Helpers for tests/test_nbgrader.py and benchmarks/run.py's grading rows (tests/ is on sys.path): an
 nbgrader course in a folder, student submissions made from its release notebooks, and the
 autograded scores."""
 from __future__ import annotations
@@ -70,7 +70,7 @@ def submit(course, student, lesson, answers):
 
 
 def autograde(course, lesson, *extra):
-    return nbgrader(course, "autograde", f"lesson{lesson}", "--create", "--force", *extra)
+    return nbgrader(course, "autograde", f"lesson{lesson}", "--force", *extra)
 
 
 def scores(course, lesson, student):
