@@ -130,7 +130,7 @@ class Exercise:
         try:
             message = self._checker(**{n: answers[n] for n in self.names})
         except Incorrect as exc:
-            return CheckResult(self.name, False, f"{exc} Try {self.name}.hint() if stuck.")
+            return CheckResult(self.name, False, f"{exc} Try ex.{self.name}.hint() if stuck.")
         except Exception as exc:  # noqa: BLE001 - a broken answer is a wrong answer, said kindly
             return CheckResult(self.name, False, f"running your answer raised {type(exc).__name__}: {exc}")
         return CheckResult(self.name, True, message or "well done.")
