@@ -378,9 +378,7 @@ def bench_grading():
         flow.make_course(course, lessons)
         for lesson in lessons:
             [release] = (course / "release" / f"lesson{lesson}").glob("*.ipynb")
-            source = json.loads((course / "source" / f"lesson{lesson}" / release.name).read_text())
-            answers = {c["metadata"]["nbgrader"]["grade_id"]: "solution" for c in source["cells"]
-                       if c["cell_type"] == "code" and c["metadata"].get("nbgrader", {}).get("solution")}
+            answers = flow.all_solutions(course, lesson)
             for cores, label in (("all", f"{os.cpu_count()} cores"), ("one", "1 core")):
                 if cores not in _GRADING_CORES:
                     continue

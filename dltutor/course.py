@@ -21,7 +21,6 @@ with a message naming the lesson, so a new lesson cannot forget its grading
 """
 from __future__ import annotations
 
-import copy
 import json
 import pathlib
 import re
@@ -109,16 +108,17 @@ def course_notebook(path):
     number = lesson_number(path)
     exercises = lesson(number)
     nb = json.loads(path.read_text(encoding="utf-8"))
-    where = f"{path.name}"
+    where = path.name
     cells, answered = [], {}
     anchors = {w.name: [] for w in exercises.written}
     for index, cell in enumerate(nb["cells"]):
-        cell = copy.deepcopy(cell)
         source = _source(cell)
-        for w in exercises.written:
-            if w.after in source:
-                anchors[w.name].append(index)
-        if cell["cell_type"] == "code" and "### BEGIN SOLUTION" in source:
+        if "### BEGIN SOLUTION" not in source:
+            cells.append(cell)
+        elif cell["cell_type"] != "code":
+            raise CourseError(f"{where}, cell {index}: ### BEGIN SOLUTION belongs in a code cell "
+                              "that ends with `ex.qN.check()`.")
+        else:
             names = _ANSWER_CHECK.findall(source)
             if len(names) != 1:
                 raise CourseError(f"{where}, cell {index}: an answer cell (it has ### BEGIN SOLUTION) "
@@ -139,13 +139,9 @@ def course_notebook(path):
             cells.append(_cell("code", test_cell_source(number, name, exercise.points),
                                _meta(name, grade=True, locked=True, points=exercise.points),
                                f"dltutor-{name}-test"))
-            continue
-        if "### BEGIN SOLUTION" in source:
-            raise CourseError(f"{where}, cell {index}: ### BEGIN SOLUTION belongs in a code cell "
-                              "that ends with `ex.qN.check()`.")
-        cells.append(cell)
-        for w in exercises.written:
+        for w in exercises.written:   # a written question goes right after its anchor cell
             if w.after in source:
+                anchors[w.name].append(index)
                 cells.append(_cell("markdown", f"**Written answer ({w.name}, {w.points} points).** "
                                    f"{w.prompt}", _meta(f"{w.name}_prompt", locked=True),
                                    f"dltutor-{w.name}-prompt"))

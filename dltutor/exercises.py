@@ -236,12 +236,17 @@ def lesson(number):
     number : str or int
         The lesson's two-digit number, as in its notebook's name (``"01"`` or ``1``).
     """
+    return importlib.import_module(_lesson_module(number)).exercises()
+
+
+def _lesson_module(number):
+    """The name of lesson ``number``'s exercises module; a ValueError names the lessons there are."""
     from dltutor._checks import check_choice  # noqa: PLC0415
 
     key = f"{number:02d}" if isinstance(number, int) and not isinstance(number, bool) else str(number)
     modules = _lesson_modules()
     check_choice("lesson", key, tuple(modules))
-    return importlib.import_module(modules[key]).exercises()
+    return modules[key]
 
 
 def regrade(number, name, namespace):
@@ -261,20 +266,20 @@ def regrade(number, name, namespace):
     fresh.__file__ = __file__
     with open(__file__, encoding="utf-8") as source:
         exec(compile(source.read(), __file__, "exec"), fresh.__dict__)  # noqa: S102
-    key = f"{number:02d}" if isinstance(number, int) else str(number)
-    origin = importlib.util.find_spec(fresh._lesson_modules()[key]).origin
+    origin = importlib.util.find_spec(fresh._lesson_module(number)).origin
     with open(origin, encoding="utf-8") as source:
         code = compile(source.read(), origin, "exec")
     saved = sys.modules.get("dltutor.exercises")
     sys.modules["dltutor.exercises"] = fresh  # the lesson's `from dltutor.exercises import ...`
     try:
-        module = {"__name__": f"_dltutor_regrade_{key}", "__file__": origin}
+        module = {"__name__": "_dltutor_regrade", "__file__": origin}
         exec(code, module)  # noqa: S102 - our own file, read from the installed package
     finally:
-        if saved is not None:
+        if saved is None:
+            del sys.modules["dltutor.exercises"]
+        else:
             sys.modules["dltutor.exercises"] = saved
-    exercise = module["exercises"]()._exercises[name]
-    result = fresh.Exercise._check(exercise, (), {}, namespace)
+    result = getattr(module["exercises"](), name)._check((), {}, namespace)
     if not result.passed:
         raise AssertionError(str(result))
     return result

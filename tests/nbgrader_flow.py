@@ -41,6 +41,13 @@ def _source(cell):
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
+def all_solutions(course, lesson):
+    """``answers`` for :func:`submit` that put every code answer's solution in."""
+    [source] = (pathlib.Path(course) / "source" / f"lesson{lesson}").glob("*.ipynb")
+    return {c["metadata"]["nbgrader"]["grade_id"]: "solution" for c in json.loads(source.read_text())["cells"]
+            if c["cell_type"] == "code" and c["metadata"].get("nbgrader", {}).get("solution")}
+
+
 def submit(course, student, lesson, answers):
     """Write ``submitted/<student>/lesson<NN>/`` from the release notebook.
 
