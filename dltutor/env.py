@@ -2,17 +2,21 @@
 
 ``doctor()`` reports versions, the device TensorFlow uses, the container's memory limit, and
 whether the notebook runs on Binder or Colab. ``seed_everything(seed)`` seeds Python, NumPy and
-TensorFlow in one call.
+TensorFlow in one call (and keeps float32 matrix products in full float32 on GPUs).
+``perturbed(scale)`` stands in for another machine: every initial weight drawn inside it is
+nudged by a relative ``scale``.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.metadata
 import os
 import platform
 import sys
 
-__all__ = ["Report", "doctor", "seed_everything", "memory_limit_bytes", "on_binder", "on_colab"]
+__all__ = ["Report", "doctor", "seed_everything", "perturbed", "perturbation", "jitter", "memory_limit_bytes",
+           "on_binder", "on_colab"]
 
 _PACKAGES = ("tensorflow", "keras", "numpy", "ipywidgets", "matplotlib", "seaborn",
              "scikit-learn", "imbalanced-learn", "jupyterlab")
@@ -186,3 +190,74 @@ def seed_everything(seed, *, deterministic=False):
 
         tf.config.experimental.enable_op_determinism()
     return seed
+
+
+# --- another machine, on this one -------------------------------------------------------------
+
+_PERTURBATION = None      # (scale, seed) inside ``perturbed()``, else None
+
+
+@contextlib.contextmanager
+def perturbed(scale=1e-6, seed=1):
+    """Inside the block, every initial weight dltutor draws is ``w * (1 + scale * N(0, 1))``.
+
+    Another CPU, another BLAS or a GPU rounds differently: results agree to about 1e-7 at first,
+    and a training run near a tipping point (a ReLU network that nearly dies, a learning rate at
+    the edge of divergence) can turn that into another outcome. Running a claim again inside
+    ``perturbed()``, with a few ``seed``\\ s, shows on one machine what another would do. The
+    perturbation is itself seeded: the same ``(scale, seed)`` gives the same numbers, and two
+    networks drawn from the same seed get the same nudge (so a deliberate one-bit difference
+    between them stays the only one).
+
+    It covers every weight the kit draws: :func:`dltutor.models.build_mlp`,
+    :func:`~dltutor.models.reinitialize` and :class:`~dltutor.models.ModelPool` (Keras models)
+    and :func:`dltutor.training.initial_weights` (:func:`~dltutor.training.train_many`); lessons
+    that draw weights of their own pass them through :func:`jitter`.
+
+    Parameters
+    ----------
+    scale : float, default 1e-6
+        Relative size of the nudge: 1e-6 is a few float32 roundings; 1e-3 is the size of
+        TensorFloat-32's rounding of a matrix product's inputs on recent NVIDIA GPUs.
+    seed : int, default 1
+        Which nudge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with perturbed(1e-6, seed=1):
+    ...     w = jitter(np.ones(3, "float32"), 0)
+    >>> bool(np.all(w != 1) and np.all(abs(w - 1) < 1e-4))
+    True
+    """
+    global _PERTURBATION
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    if not (isinstance(scale, (int, float)) and 0 <= scale <= 0.1):
+        raise ValueError(f"scale must be a relative size between 0 and 0.1 (1e-6, say), got {scale!r}.")
+    saved, _PERTURBATION = _PERTURBATION, (float(scale), seed)
+    try:
+        yield _PERTURBATION
+    finally:
+        _PERTURBATION = saved
+
+
+def perturbation():
+    """``(scale, seed)`` inside :func:`perturbed`, else None (for caches of trained results)."""
+    return _PERTURBATION
+
+
+def jitter(weights, *key):
+    """``weights`` nudged as :func:`perturbed` says (unchanged outside it), as a NumPy array.
+
+    ``key`` (whole numbers: the seed the weights were drawn from, a layer index) picks the nudge,
+    so the same weights drawn twice get the same one.
+    """
+    if _PERTURBATION is None:
+        return weights
+    import numpy as np  # noqa: PLC0415 - env stays light to import
+
+    scale, seed = _PERTURBATION
+    w = np.asarray(weights)
+    rng = np.random.default_rng([seed, *(int(k) % 2**32 for k in key), *w.shape])
+    return (w * (1.0 + scale * rng.standard_normal(w.shape))).astype(w.dtype)

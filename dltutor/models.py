@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dltutor._backend import keras
 from dltutor._checks import check_choice, check_float, check_int
+from dltutor.env import jitter, perturbation
 
 __all__ = ["build_mlp", "reinitialize", "ModelPool", "RateDropout", "TunableL2", "UnitMask", "ACTIVATIONS",
            "INITIALIZERS"]
@@ -19,8 +20,21 @@ INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "l
 def _initializer(name, *, std, seed):
     check_choice("initializer", name, INITIALIZERS)
     if name == "random_normal":
-        return keras.initializers.RandomNormal(stddev=std, seed=seed)
-    return keras.initializers.get({"class_name": name, "config": {"seed": seed}})
+        init = keras.initializers.RandomNormal(stddev=std, seed=seed)
+    else:
+        init = keras.initializers.get({"class_name": name, "config": {"seed": seed}})
+    return _Perturbed(init, seed) if perturbation() is not None else init
+
+
+class _Perturbed(keras.initializers.Initializer):
+    """An initializer whose draws are nudged as :func:`dltutor.env.perturbed` says (tests only)."""
+
+    def __init__(self, base, seed):
+        self.base, self.seed = base, seed
+
+    def __call__(self, shape, dtype=None):
+        values = keras.ops.convert_to_numpy(self.base(shape, dtype=dtype))
+        return keras.ops.convert_to_tensor(jitter(values, self.seed), dtype=dtype)
 
 
 class RateDropout(keras.layers.Layer):

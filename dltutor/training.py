@@ -17,6 +17,7 @@ import numpy as np
 
 from dltutor._backend import keras, tf
 from dltutor._checks import check_choice, check_float, check_int
+from dltutor.env import jitter
 
 __all__ = ["History", "TrainResult", "StopTraining", "train", "reset_optimizers", "ManyResult",
            "train_many", "initial_weights"]
@@ -541,11 +542,13 @@ def initial_weights(seeds, sizes):
 
     ``W`` has shape ``(n_models, fan_in, fan_out)`` (Glorot uniform from ``seeds[m]``), ``b`` is
     ``(n_models, 1, fan_out)`` zeros. ``sizes`` is ``(n_features, *hidden, n_classes)``. Change
-    them (flip one bit of one weight, say) and pass them back as ``initial_weights=``.
+    them (flip one bit of one weight, say) and pass them back as ``initial_weights=``. Inside
+    :func:`dltutor.env.perturbed` each is nudged as another machine would round.
     """
     weights = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        weights.append(np.stack([_glorot(np.random.default_rng([int(s), len(weights)]), fan_in, fan_out)
+        layer = len(weights)
+        weights.append(np.stack([jitter(_glorot(np.random.default_rng([int(s), layer]), fan_in, fan_out), s, layer)
                                  for s in seeds]).astype("float32"))
         weights.append(np.zeros((len(seeds), 1, fan_out), "float32"))
     return weights

@@ -23,6 +23,7 @@ import numpy as np
 from dltutor._backend import keras, tf
 from dltutor._checks import check_choice, check_float, check_int
 from dltutor.data import load_digits
+from dltutor.env import perturbation
 from dltutor.models import ModelPool
 from dltutor.training import StopTraining, train
 
@@ -205,12 +206,14 @@ def accuracy(model, x, y):
 # --- training ----------------------------------------------------------------------------------
 
 def _remember(key, model):
+    key = (*key, perturbation())       # a run inside dltutor.env.perturbed() is another run
     _TRAINED[key] = [w.copy() for w in model.get_weights()]
     while len(_TRAINED) > _MAX_TRAINED:
         _TRAINED.popitem(last=False)
 
 
 def _recall(key, model):
+    key = (*key, perturbation())
     weights = _TRAINED.get(key)
     if weights is None:
         return False

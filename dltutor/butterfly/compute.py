@@ -25,6 +25,7 @@ import numpy as np
 from dltutor._backend import quiet_native_stderr, tf
 from dltutor._checks import check_choice, check_float, check_int
 from dltutor.data import load_digits
+from dltutor.env import jitter
 from dltutor.training import StopTraining, initial_weights, train_many
 
 HIDDEN = (64,)
@@ -280,8 +281,8 @@ def fractal_problem(seed=0, width=FRACTAL_WIDTH):
     n = width * width + width
     X = rng.standard_normal((n, width)).astype("float32")
     y = rng.standard_normal((n, 1)).astype("float32")
-    W1 = rng.standard_normal((width, width)).astype("float32")
-    W2 = rng.standard_normal((width, 1)).astype("float32")
+    W1 = jitter(rng.standard_normal((width, width)).astype("float32"), seed, 0)
+    W2 = jitter(rng.standard_normal((width, 1)).astype("float32"), seed, 1)
     return X, y, W1, W2
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from dltutor import data as _data
 from dltutor._backend import keras
 from dltutor._checks import check_float, check_int
+from dltutor.env import jitter
 from dltutor.models import build_mlp
 from dltutor.training import train, train_many
 
@@ -254,7 +255,7 @@ class Toolbox:
 TOOLBOX = {
     "baseline": {},
     "L2 weight decay": {"l2": 3e-3},
-    "dropout": {"dropout": 0.5},
+    "dropout": {"dropout": 0.7},       # 0.5 narrowed the gap by -0.4 to 22 points over seeds and machines
     "early stopping": {"early_stopping": True},
     "augmentation": {"augmentation": True},
 }
@@ -306,7 +307,7 @@ def _double_descent(n_features, scale, seed):
     Y = np.eye(10)[d.y_train]
     rng = np.random.default_rng(seed)
     p_max = max(n_features)
-    W_all = rng.normal(scale=scale / 8.0, size=(64, p_max))
+    W_all = jitter(rng.normal(scale=scale / 8.0, size=(64, p_max)), seed)
     b_all = rng.uniform(0, 2 * np.pi, p_max)
     test_err, train_err = [], []
     for p in n_features:

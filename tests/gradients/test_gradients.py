@@ -3,9 +3,7 @@ import numpy as np
 import pytest
 
 from dltutor import gradients as g
-
-
-SEEDS = range(10)   # every claim of the notebook holds for each seed a teacher may type
+from machines import on_every_machine   # every seed 0-9 a teacher may type, on any machine
 
 
 @pytest.mark.parametrize("name, low, high", [
@@ -15,45 +13,53 @@ SEEDS = range(10)   # every claim of the notebook holds for each seed a teacher 
     ("sigmoid + batch norm", 0.1, 10.0),
 ])
 def test_gradient_ratio_at_initialization_depth_10(name, low, high):
-    for seed in SEEDS:
-        r = g.measure_gradients(depth=10, width=64, seed=seed, **g.CONFIGS[name])
-        assert low <= r.ratio <= high, f"{name}, seed {seed}: {r.ratio:.2e}"
+    runs = on_every_machine(lambda seed: g.measure_gradients(depth=10, width=64, seed=seed, **g.CONFIGS[name]))
+    for (machine, seed), r in runs.items():
+        assert low <= r.ratio <= high, f"{name}, {machine}, seed {seed}: {r.ratio:.2e}"
         assert r.norms.shape == (10,) and len(r.activations) == 10
 
 
 def test_vanishing_gets_worse_with_depth_and_respects_the_sigmoid_bound():
-    for seed in SEEDS:
-        ratios = [g.measure_gradients(depth=d, seed=seed).ratio for d in (5, 10, 20)]
-        assert ratios[0] > 100 * ratios[1] > 100 * 100 * ratios[2], (seed, ratios)
-        r = g.measure_gradients(depth=10, seed=seed)
-        assert (r.norms <= r.bound * 1.0001).all(), seed       # the (1/4)·||W|| bound, layer by layer
+    runs = on_every_machine(lambda seed: [g.measure_gradients(depth=d, seed=seed) for d in (5, 10, 20)])
+    for (machine, seed), (r5, r10, r20) in runs.items():
+        ratios = [r5.ratio, r10.ratio, r20.ratio]
+        assert ratios[0] > 100 * ratios[1] > 100 * 100 * ratios[2], (machine, seed, ratios)
+        assert 1.8e-6 <= r10.ratio <= 3.5e-6, (machine, seed, r10.ratio)   # notebook: "2 to 3.3 x 10^-6"
+        assert (r10.norms <= r10.bound * 1.0001).all(), (machine, seed)  # the (1/4)·||W|| bound, layer by layer
     assert g.measure_gradients(depth=10, activation="relu", initializer="he_normal").bound is None
 
 
 def test_every_sigmoid_layer_passes_on_at_most_a_quarter():
-    for seed in SEEDS:
-        for a in g.measure_gradients(depth=10, seed=seed).activations:
+    for (machine, seed), r in on_every_machine(lambda seed: g.measure_gradients(depth=10, seed=seed)).items():
+        for a in r.activations:
             assert ((0 < a) & (a < 1)).all()
             derivative = (a * (1 - a)).mean()          # sigmoid'(z) = a (1 - a) <= 1/4
-            assert 0.2 < derivative <= 0.25, seed
+            assert 0.2 < derivative <= 0.25, (machine, seed)
 
 
 def test_deep_sigmoid_stalls_while_relu_he_and_batch_norm_learn():
-    for seed in SEEDS:
-        dc = g.run_depth_comparison(depth=10, seed=seed)
-        assert abs(dc.val_accuracy["sigmoid + Glorot"] - dc.chance) <= 0.05, (seed, dc.val_accuracy)
-        assert dc.val_accuracy["ReLU + He"] >= 0.85, (seed, dc.val_accuracy)
-        assert dc.val_accuracy["sigmoid + batch norm"] >= 0.85, (seed, dc.val_accuracy)
+    runs = on_every_machine(lambda seed: g.run_depth_comparison(depth=10, seed=seed))
+    acc = {name: [dc.val_accuracy[name] for dc in runs.values()] for name in next(iter(runs.values())).val_accuracy}
+    print({name: (round(min(a), 3), round(max(a), 3)) for name, a in acc.items()})
+    for (machine, seed), dc in runs.items():
+        v = dc.val_accuracy
+        assert abs(v["sigmoid + Glorot"] - dc.chance) <= 0.05, (machine, seed, v)
+        # the notebook: "ReLU + He ends at about 90-95% and sigmoid + batch norm at 94-96%"
+        # (measured 90.2-94.9% and 94.0-96.4% over seeds 0-9 on three machines)
+        assert v["ReLU + He"] >= 0.88 and v["sigmoid + batch norm"] >= 0.92, (machine, seed, v)
+        # and the run ends calm: no late spike decides the final number
+        tail = dc.histories["ReLU + He"]["val_accuracy"][-5:]
+        assert max(tail) - min(tail) <= 0.05, (machine, seed, tail)
     assert dc.grad_norms["ReLU + He"].shape == (dc.epochs, 11)
 
 
 def test_large_initialization_explodes_at_once_and_clipping_fixes_it():
-    for seed in SEEDS:
-        wild = g.run_exploding(init_std=0.5, clipnorm=None, seed=seed)
-        assert wild.diverged and wild.epochs_run == 1, (seed, wild.history.history)
-        tamed = g.run_exploding(init_std=0.5, clipnorm=1.0, seed=seed)
-        assert not tamed.diverged and np.isfinite(tamed.history["loss"]).all(), seed
-        assert tamed.history["loss"][-1] < tamed.history["loss"][0] / 10, seed
+    runs = on_every_machine(lambda seed: (g.run_exploding(init_std=0.5, clipnorm=None, seed=seed),
+                                          g.run_exploding(init_std=0.5, clipnorm=1.0, seed=seed)))
+    for (machine, seed), (wild, tamed) in runs.items():
+        assert wild.diverged and wild.epochs_run == 1, (machine, seed, wild.history.history)
+        assert not tamed.diverged and np.isfinite(tamed.history["loss"]).all(), (machine, seed)
+        assert tamed.history["loss"][-1] < tamed.history["loss"][0] / 10, (machine, seed)
 
 
 def test_explorer_live_heatmap_and_nan_message():

@@ -4,64 +4,72 @@ import pytest
 from sklearn import metrics as M
 
 from dltutor import imbalance as im
+from machines import MACHINES, SEEDS, on_every_machine
 
-SEEDS = range(10)
 FIXES = ("class_weight", "random_over", "smote", "adasyn")
 
 
 @pytest.fixture(scope="module")
 def runs():
-    """Every method the claims name, for seeds 0-9 (one pooled model: ~0.2 s a run)."""
+    """Every method the claims name, for seeds 0-9 on every machine (one pooled model: ~0.2 s a run)."""
     out = {}
-    for seed in SEEDS:
-        data = im.make_data(seed=seed)
-        for method in ("none", *FIXES, "threshold", "focal", "nearmiss", "random_under"):
-            out[method, seed] = im.fit_method(data, method, seed=seed)
+    for (machine, seed), by_method in on_every_machine(lambda seed: {
+            method: im.fit_method(im.make_data(seed=seed), method, seed=seed)
+            for method in ("none", *FIXES, "threshold", "focal", "nearmiss", "random_under")}).items():
+        for method, run in by_method.items():
+            out[machine, method, seed] = run
     return out
+
+
+def each(runs):
+    """``(machine, seed, {method: run})`` for every machine and seed."""
+    for machine in MACHINES:
+        for seed in SEEDS:
+            yield machine, seed, {m: r for (mc, m, s), r in runs.items() if mc is machine and s == seed}
 
 
 def test_accuracy_paradox_at_3_percent(runs):
     # every seed: accuracy >= 0.95 (above 'always majority' or close to it), minority recall <= 0.4
-    for seed in SEEDS:
-        run = runs["none", seed]
+    for machine, seed, r in each(runs):
+        run = r["none"]
         m = run.metrics
-        assert m["accuracy"] >= 0.95 and m["recall"] <= 0.4, (seed, m)
+        assert m["accuracy"] >= 0.95 and m["recall"] <= 0.4, (machine, seed, m)
         assert run.majority_accuracy >= 0.96
 
 
 def test_fixes_raise_recall_while_the_roc_curve_stays(runs):
     # every seed: class weights and each oversampler lift minority recall above 0.5, and ROC AUC
     # (the curve, not the point) moves by less than 0.05
-    for seed in SEEDS:
-        base = runs["none", seed].metrics
+    for machine, seed, r in each(runs):
+        base = r["none"].metrics
         for method in FIXES:
-            m = runs[method, seed].metrics
-            assert m["recall"] > 0.5, (seed, method, m)
-            assert abs(m["roc_auc"] - base["roc_auc"]) < 0.05, (seed, method, m, base)
+            m = r[method].metrics
+            assert m["recall"] > 0.5, (machine, seed, method, m)
+            assert abs(m["roc_auc"] - base["roc_auc"]) < 0.05, (machine, seed, method, m, base)
 
 
 def test_nearmiss_flags_too_many_and_focal_loss_barely_moves_recall(runs):
     # every seed: NearMiss-1 has the lowest precision of the methods run; focal loss (gamma 2, no
     # class balancing) keeps recall at or below 0.4, like the plain network
-    for seed in SEEDS:
-        precision = {m: runs[m, seed].metrics["precision"] for m in ("none", *FIXES, "random_under", "nearmiss")}
-        assert min(precision, key=precision.get) == "nearmiss", (seed, precision)
-        assert runs["focal", seed].metrics["recall"] <= 0.4, seed
+    for machine, seed, r in each(runs):
+        precision = {m: r[m].metrics["precision"] for m in ("none", *FIXES, "random_under", "nearmiss")}
+        assert min(precision, key=precision.get) == "nearmiss", (machine, seed, precision)
+        assert r["focal"].metrics["recall"] <= 0.4, (machine, seed)
 
 
 def test_threshold_moving_reaches_the_class_weight_point_for_free(runs):
     # every seed: the plain network decided at the positive rate lands within 0.05 (recall and
     # precision) of where class weights put the retrained network
-    for seed in SEEDS:
-        moved, weighted = runs["threshold", seed], runs["class_weight", seed]
+    for machine, seed, r in each(runs):
+        moved, weighted = r["threshold"], r["class_weight"]
         assert moved.threshold == pytest.approx(moved.positive_rate)
         _, tpr_m, prec_m = moved.operating_point()
         _, tpr_w, prec_w = weighted.operating_point()
-        assert abs(tpr_m - tpr_w) < 0.05 and abs(prec_m - prec_w) < 0.05, (seed, tpr_m, tpr_w, prec_m, prec_w)
+        assert abs(tpr_m - tpr_w) < 0.05 and abs(prec_m - prec_w) < 0.05, (machine, seed, tpr_m, tpr_w, prec_m, prec_w)
 
 
 def test_metrics_agree_with_sklearn_and_name_average_precision(runs):
-    run = runs["class_weight", 0]
+    run = runs[MACHINES[0], "class_weight", 0]
     pred = run.scores >= 0.3
     m = run.at(0.3)
     assert m["accuracy"] == M.accuracy_score(run.y_true, pred)
@@ -77,30 +85,29 @@ def test_metrics_agree_with_sklearn_and_name_average_precision(runs):
 
 
 def test_ratio_sweep_accuracy_stays_while_recall_falls():
-    sweep = im.run_ratio_sweep(ratios=(0.5, 0.03), seed=0)
-    assert sweep.recall[0] > 0.8 and sweep.recall[1] < 0.4
-    assert sweep.accuracy[1] > sweep.accuracy[0]          # accuracy *rises* as the minority shrinks
-    assert sweep.majority_accuracy[1] > 0.95
+    for (machine, seed), sweep in on_every_machine(lambda seed: im.run_ratio_sweep(ratios=(0.5, 0.03), seed=seed),
+                                                   seeds=(0,)).items():
+        assert sweep.recall[0] > 0.8 and sweep.recall[1] < 0.4, machine
+        assert sweep.accuracy[1] > sweep.accuracy[0], machine    # accuracy *rises* as the minority shrinks
+        assert sweep.majority_accuracy[1] > 0.95
 
 
 def test_initial_bias_starts_at_the_base_rate():
     # every seed: with b0 = log(pos/neg) the first loss is the base rate's entropy (~0.15), not
     # ~0.5-0.9, and the first epoch's mean loss is less than half
-    for seed in SEEDS:
-        ib = im.run_initial_bias(seed=seed, epochs=1)
-        assert ib.loss_at_init[1] == pytest.approx(ib.base_rate_loss, abs=0.02), (seed, ib)
-        assert ib.loss_at_init[0] > 3 * ib.loss_at_init[1], (seed, ib)
-        assert ib.first_epoch[1] < 0.5 * ib.first_epoch[0], (seed, ib)
+    for (machine, seed), ib in on_every_machine(lambda seed: im.run_initial_bias(seed=seed, epochs=1)).items():
+        assert ib.loss_at_init[1] == pytest.approx(ib.base_rate_loss, abs=0.02), (machine, seed, ib)
+        assert ib.loss_at_init[0] > 3 * ib.loss_at_init[1], (machine, seed, ib)
+        assert ib.first_epoch[1] < 0.5 * ib.first_epoch[0], (machine, seed, ib)
 
 
 def test_rare_digit_recall_rises_with_a_fix():
     # every seed: with 1 image of the digit left, the plain network never recognizes it; class
     # weights make it recognize a few (2-16%), while the other digits keep their recall
-    for seed in SEEDS:
-        rare = im.run_rare_digit(8, keep=0.01, seed=seed)
-        others = np.delete(np.arange(10), 8)
-        assert rare.kept == 1 and rare.recall_before[8] == 0.0 and rare.recall_after[8] > 0.0, (seed, rare)
-        assert rare.recall_after[others].mean() > rare.recall_before[others].mean() - 0.03
+    others = np.delete(np.arange(10), 8)
+    for (machine, seed), rare in on_every_machine(lambda seed: im.run_rare_digit(8, keep=0.01, seed=seed)).items():
+        assert rare.kept == 1 and rare.recall_before[8] == 0.0 and rare.recall_after[8] > 0.0, (machine, seed, rare)
+        assert rare.recall_after[others].mean() > rare.recall_before[others].mean() - 0.03, (machine, seed)
 
 
 def test_focal_method_is_keras_binary_focal_on_the_logit_difference():

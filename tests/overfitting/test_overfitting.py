@@ -3,67 +3,66 @@ import numpy as np
 import pytest
 
 from dltutor import overfitting as o
-
-
-SEEDS = range(10)   # every claim of the notebook holds for each seed a teacher may type
+from machines import MACHINES, SEEDS, on_every_machine   # every seed a teacher may type, on any machine
 
 
 @pytest.fixture(scope="module")
 def toolboxes():
-    return [o.run_toolbox(seed=s) for s in SEEDS]
+    return on_every_machine(lambda s: o.run_toolbox(seed=s))
 
 
 def test_the_large_model_overfits_the_small_set_and_validation_loss_turns_up(toolboxes):
     # section 1: train accuracy 100%, a gap of 10+ points; the validation loss falls, then rises
-    for seed, box in zip(SEEDS, toolboxes):
+    for (machine, seed), box in toolboxes.items():
         fit = box.fits["baseline"]
-        assert fit.train_accuracy >= 0.99 and fit.gap >= 10, (seed, fit.summary())
+        assert fit.train_accuracy >= 0.99 and fit.gap >= 10, (machine, seed, fit.summary())
         val = np.array(fit.history["val_loss"])
-        assert val.argmin() < len(val) - 50 and val[-1] > 1.2 * val.min(), (seed, val.argmin())
+        assert val.argmin() < len(val) - 50 and val[-1] > 1.2 * val.min(), (machine, seed, val.argmin())
 
 
 def test_gap_grows_with_capacity_and_shrinks_with_data():
-    for seed in SEEDS:
-        sweep = o.run_capacity_sweep(widths=(2, 512), seed=seed)
-        assert sweep.gap[1] > sweep.gap[0] + 5, (seed, sweep.gap)
-        curve = o.run_learning_curve(sizes=(20, 640), seed=seed)
-        assert curve.gap[1] < curve.gap[0] - 5, (seed, curve.gap)
+    runs = on_every_machine(lambda seed: (o.run_capacity_sweep(widths=(2, 512), seed=seed),
+                                          o.run_learning_curve(sizes=(20, 640), seed=seed)))
+    for (machine, seed), (sweep, curve) in runs.items():
+        assert sweep.gap[1] > sweep.gap[0] + 5, (machine, seed, sweep.gap)
+        assert curve.gap[1] < curve.gap[0] - 5, (machine, seed, curve.gap)
 
 
 def test_random_labels_are_memorized_while_validation_stays_at_chance():
-    for seed in SEEDS:
-        fit = o.run_random_labels(seed=seed)
-        assert fit.train_accuracy >= 0.95, (seed, fit.summary())
+    for (machine, seed), fit in on_every_machine(lambda seed: o.run_random_labels(seed=seed)).items():
+        assert fit.train_accuracy >= 0.95, (machine, seed, fit.summary())
         # notebook: "near chance: 7% to 15% over seeds 0-9" (measured 7.3-15.3% with 1 or 2 threads)
-        assert 0.06 <= fit.val_accuracy <= 0.165, (seed, fit.summary())
+        assert 0.06 <= fit.val_accuracy <= 0.165, (machine, seed, fit.summary())
 
 
 @pytest.mark.parametrize("remedy, least", [("L2 weight decay", 3), ("early stopping", 5),
-                                            ("augmentation", 3), ("dropout", 0.5)])
+                                            ("augmentation", 3), ("dropout", 1.5)])
 def test_each_remedy_narrows_the_gap_for_every_seed(toolboxes, remedy, least):
-    # section 4: "Every remedy narrows the gap, whichever seed you pick"; measured (seeds 0-9):
-    # L2 5-21 points, early stopping 9-30, augmentation 6-16, dropout 1-22 (the text says so)
-    narrowing = [box.gaps["baseline"] - box.gaps[remedy] for box in toolboxes]
-    assert min(narrowing) > least, np.round(narrowing, 1)
-    if remedy == "dropout":   # statistical: the text says "under 2 points for two seeds in ten"
-        assert sum(n >= 2 for n in narrowing) >= 8, np.round(narrowing, 1)
+    # section 4: "Every remedy narrows the gap, whichever seed you pick"; the notebook states the
+    # range measured over seeds 0-9 on three machines (printed here)
+    narrowing = {key: box.gaps["baseline"] - box.gaps[remedy] for key, box in toolboxes.items()}
+    print(f"{remedy}: narrows the gap by {min(narrowing.values()):.1f} to {max(narrowing.values()):.1f} points")
+    for machine in MACHINES:
+        mine = [n for (m, _), n in narrowing.items() if m is machine]
+        assert len(mine) == len(SEEDS)
+        assert min(mine) > least, (machine, np.round(mine, 1))
 
 
 def test_double_descent_peaks_at_the_interpolation_threshold():
-    for seed in SEEDS:
-        dd = o.run_double_descent(n_features=(400, 1347, 4000), seed=seed)
+    # no training: a least-squares solve. Its random features are nudged like initial weights.
+    runs = on_every_machine(lambda seed: o.run_double_descent(n_features=(400, 1347, 4000), seed=seed))
+    for (machine, seed), dd in runs.items():
         small, peak, large = dd.test_error
-        assert dd.peak == dd.n_train == 1347, seed
-        assert peak >= 3 * small and peak >= 3 * large, (seed, dd.test_error)
+        assert dd.peak == dd.n_train == 1347, (machine, seed)
+        assert peak >= 3 * small and peak >= 3 * large, (machine, seed, dd.test_error)
         assert dd.train_error[1] == 0 and dd.train_error[2] == 0         # both interpolate
 
 
 def test_one_split_misleads_more_than_k_fold():
-    for seed in SEEDS:
-        cv = o.run_cross_validation(seed=seed)
+    for (machine, seed), cv in on_every_machine(lambda seed: o.run_cross_validation(seed=seed)).items():
         spread = cv.single_split.max() - cv.single_split.min()
-        assert spread >= 0.08, seed                                        # 8+ points between splits
-        assert abs(cv.kfold_mean - cv.reference) < spread / 2, seed
+        assert spread >= 0.08, (machine, seed)                              # 8+ points between splits
+        assert abs(cv.kfold_mean - cv.reference) < spread / 2, (machine, seed)
 
 
 def test_label_noise_and_augmentation_helpers():
