@@ -80,6 +80,7 @@ class Report:
     memory_limit: int | None
     host: str
     problems: tuple
+    tensor_float_32: bool | None = None   # TensorFlow's setting (used on Ampere+ GPUs only)
 
     @property
     def device(self):
@@ -94,6 +95,9 @@ class Report:
         limit = "none" if self.memory_limit is None else f"{self.memory_limit / 2**30:.1f} GiB"
         rows = [("python", self.python), ("platform", self.platform), ("running on", self.host),
                 ("device", ", ".join(self.devices) or "CPU"), ("memory limit", limit)]
+        if self.device == "GPU" and self.tensor_float_32 is not None:
+            rows.append(("float32 matmuls", "TensorFloat-32 (about 1e-3; dltutor.seed_everything() turns "
+                         "it off)" if self.tensor_float_32 else "full float32"))
         rows += [(k, v or "not installed") for k, v in self.versions.items()]
         return rows
 
@@ -140,6 +144,7 @@ def doctor(*, import_tensorflow=True):
     if sys.version_info < (3, 10):
         problems.append("Python 3.10 or newer is needed.")
     devices = ()
+    tf32 = None
     tf_version = versions["tensorflow"]
     if tf_version is None:
         problems.append("TensorFlow is not installed: pip install 'tensorflow>=2.16'.")
@@ -149,6 +154,7 @@ def doctor(*, import_tensorflow=True):
         devices = tuple(f"{d.device_type}:{d.name.rsplit(':', 1)[-1]}"
                         for d in tf.config.list_logical_devices())
         devices = tuple(d for d in devices if d.split(":")[0] in ("CPU", "GPU"))
+        tf32 = tf.config.experimental.tensor_float_32_execution_enabled()
     keras_version = versions["keras"]
     if keras_version and int(keras_version.split(".")[0]) < 3:
         problems.append(f"Keras {keras_version} found; the lessons need Keras 3 (TensorFlow >= 2.16).")
@@ -161,7 +167,7 @@ def doctor(*, import_tensorflow=True):
     host = "Binder" if on_binder() else "Colab" if on_colab() else "local"
     return Report(python=platform.python_version(), platform=platform.platform(terse=True),
                   versions=versions, devices=devices, memory_limit=limit, host=host,
-                  problems=tuple(problems))
+                  problems=tuple(problems), tensor_float_32=tf32)
 
 
 def seed_everything(seed, *, deterministic=False):
@@ -175,6 +181,16 @@ def seed_everything(seed, *, deterministic=False):
         Also turn on TensorFlow's op determinism (``tf.config.experimental.enable_op_determinism``):
         bit-identical results even on a GPU, at some cost in speed. It stays on for the session.
 
+    Notes
+    -----
+    It also turns TensorFloat-32 off for the session
+    (``tf.config.experimental.enable_tensor_float_32_execution(False)``). On NVIDIA GPUs from
+    Ampere on (A100, L4, H100: what Colab and cloud machines lend) TensorFlow otherwise rounds the
+    inputs of every float32 matrix product to a 10-bit mantissa (about 1e-3 relative), a
+    thousand times coarser than float32, and a lesson's claims are tested in float32 (and
+    against nudges of 1e-6, :func:`perturbed`). The lessons' networks are tiny, so full float32
+    costs them nothing. CPUs never use TensorFloat-32.
+
     Returns
     -------
     int
@@ -182,12 +198,11 @@ def seed_everything(seed, *, deterministic=False):
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
-    from dltutor._backend import keras  # noqa: PLC0415
+    from dltutor._backend import keras, tf  # noqa: PLC0415
 
     keras.utils.set_random_seed(seed)  # seeds random, numpy and the backend (TensorFlow)
+    tf.config.experimental.enable_tensor_float_32_execution(False)
     if deterministic:
-        from dltutor._backend import tf  # noqa: PLC0415
-
         tf.config.experimental.enable_op_determinism()
     return seed
 

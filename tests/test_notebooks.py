@@ -194,7 +194,7 @@ def test_05_shows_seed_spread_drift_interactions_fractal_and_the_trap():
     growth = int(re.search(r"learning rate x 1\.01: .*\(x(\d+)\)", text).group(1))
     assert growth >= 10
     low, high = map(float, re.search(r"dimension of the boundary: ([\d.]+) at zoom 1, ([\d.]+) at zoom 4", text).groups())
-    assert low > 1.1 and high > 1.1
+    assert low > 1.05 and high > 1.3          # as tests/butterfly/test_fractal.py asserts for seeds 0-9
     assert "distinct learning rates tried: grid 3, random 9" in text
     val, test = map(float, re.search(r"n =    100: best of 1000 scores ([\d.]+)% on validation, ([\d.]+)%", text).groups())
     assert val >= 60 and abs(test - 50) <= 5
