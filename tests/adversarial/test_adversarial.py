@@ -21,7 +21,8 @@ def test_fgsm_breaks_the_model_and_random_noise_does_not(seeds):
         r = s["defence"].standard
         assert r.clean_accuracy >= 0.96, (machine, seed, r.clean_accuracy)
         assert r.clean_accuracy - r.at("noise", 0.1) <= 0.03, (machine, seed, r.accuracy["noise"])
-        assert r.at("fgsm", 0.1) < 0.6 and r.at("fgsm", 0.2) < 0.1, (machine, seed, r.accuracy["fgsm"])
+        # the notebook: "97-99% ... FGSM leaves 45-55% at ε = 0.1 and under 5% at ε = 0.2"
+        assert 0.4 <= r.at("fgsm", 0.1) < 0.6 and r.at("fgsm", 0.2) < 0.05, (machine, seed, r.accuracy["fgsm"])
 
 
 def test_pgd_is_never_weaker_than_fgsm(seeds):

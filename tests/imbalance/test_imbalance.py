@@ -44,7 +44,7 @@ def test_fixes_raise_recall_while_the_roc_curve_stays(runs):
         base = r["none"].metrics
         for method in FIXES:
             m = r[method].metrics
-            assert m["recall"] > 0.5, (machine, seed, method, m)
+            assert 0.5 < m["recall"] <= 0.9, (machine, seed, method, m)     # notebook: "60-86% over seeds 0-9"
             assert abs(m["roc_auc"] - base["roc_auc"]) < 0.05, (machine, seed, method, m, base)
 
 
@@ -106,7 +106,8 @@ def test_rare_digit_recall_rises_with_a_fix():
     # weights make it recognize a few (2-16%), while the other digits keep their recall
     others = np.delete(np.arange(10), 8)
     for (machine, seed), rare in on_every_machine(lambda seed: im.run_rare_digit(8, keep=0.01, seed=seed)).items():
-        assert rare.kept == 1 and rare.recall_before[8] == 0.0 and rare.recall_after[8] > 0.0, (machine, seed, rare)
+        assert rare.kept == 1 and rare.recall_before[8] == 0.0, (machine, seed, rare)
+        assert 0.0 < rare.recall_after[8] <= 0.2, (machine, seed, rare)           # notebook: "2-16%"
         assert rare.recall_after[others].mean() > rare.recall_before[others].mean() - 0.03, (machine, seed)
 
 
