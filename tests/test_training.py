@@ -25,13 +25,22 @@ def test_learns_digits_with_keras_history_names(digits):
 
 
 def test_same_accuracy_as_model_fit(digits):
-    ours = fit(digits, batch_size=128, learning_rate=0.01)
-    model = build_mlp(64, 10, width=64, seed=0)
-    model.compile(keras.optimizers.Adam(0.01),
-                  keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    h = model.fit(digits.X_train, digits.y_train, epochs=20, batch_size=128, verbose=0,
-                  validation_data=(digits.X_test, digits.y_test))
-    assert abs(ours.final("val_accuracy") - h.history["val_accuracy"][-1]) <= 0.02
+    # Over seeds, not one run: model.fit shuffles from Keras' global generator, and one unseeded
+    # run's accuracy varied from 96.2% to 97.8% (that made this test fail now and then). Over
+    # seeds 0-4: train 97.6% and model.fit 97.7% on average, each run 97.1-98.4%.
+    ours, theirs = [], []
+    for seed in range(5):
+        ours.append(fit(digits, batch_size=128, learning_rate=0.01, seed=seed,
+                        model=build_mlp(64, 10, width=64, seed=seed)).final("val_accuracy"))
+        keras.utils.set_random_seed(seed)
+        model = build_mlp(64, 10, width=64, seed=seed)
+        model.compile(keras.optimizers.Adam(0.01),
+                      keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+        h = model.fit(digits.X_train, digits.y_train, epochs=20, batch_size=128, verbose=0,
+                      validation_data=(digits.X_test, digits.y_test))
+        theirs.append(h.history["val_accuracy"][-1])
+    assert abs(np.mean(ours) - np.mean(theirs)) <= 0.015, (ours, theirs)
+    assert min(ours) >= 0.95 and min(theirs) >= 0.95, (ours, theirs)
 
 
 def test_same_seed_same_numbers(digits):
