@@ -27,7 +27,7 @@ def _initializer(name, *, std, seed):
 
 
 class _Perturbed(keras.initializers.Initializer):
-    """An initializer whose draws are nudged as :func:`dltutor.env.perturbed` says (tests only)."""
+    """An initializer whose draws are nudged as :func:`dltutor.env.perturbed` says (only inside it)."""
 
     def __init__(self, base, seed):
         self.base, self.seed = base, seed

@@ -543,7 +543,7 @@ def initial_weights(seeds, sizes):
     ``W`` has shape ``(n_models, fan_in, fan_out)`` (Glorot uniform from ``seeds[m]``), ``b`` is
     ``(n_models, 1, fan_out)`` zeros. ``sizes`` is ``(n_features, *hidden, n_classes)``. Change
     them (flip one bit of one weight, say) and pass them back as ``initial_weights=``. Inside
-    :func:`dltutor.env.perturbed` each is nudged as another machine would round.
+    :func:`dltutor.env.perturbed` each is nudged (a stand-in for another machine's rounding).
     """
     weights = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
