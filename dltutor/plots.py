@@ -36,7 +36,15 @@ def new_figure(ncols=1, *, width=4.2, height=3.4, dpi=80):
 def figure_to_png(fig, *, dpi=None):
     """Render a figure to PNG bytes (what a live ``ipywidgets.Image`` shows)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi or fig.dpi)
+    if dpi is not None and dpi != fig.dpi:
+        fig.savefig(buf, format="png", dpi=dpi)
+        return buf.getvalue()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+
+    # the canvas's own PNG: the same pixels as savefig at the figure's dpi, in half the time
+    # (savefig switches canvases and sets up its print context on every call)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.print_png(buf)
     return buf.getvalue()
 
 

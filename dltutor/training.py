@@ -199,7 +199,16 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradi
     means one full batch, whatever the size), so new data of another size reuses the trace.
     """
     kernels = [v for v in model.trainable_variables if "kernel" in v.path] if log_gradients else []
+    # a 3-D kernel is a stack of layers' kernels (gradients.SwitchableMLP): one norm per layer
+    n_norms = sum(v.shape[0] if len(v.shape) == 3 else 1 for v in kernels)
     trainable = model.trainable_variables
+
+    def kernel_norms(grads):
+        grads = [tf.convert_to_tensor(g) for g in grads]    # a gather's gradient may be sparse
+        return tf.concat([tf.sqrt(tf.reduce_sum(tf.square(g), axis=(1, 2))) if len(g.shape) == 3
+                          else tf.reshape(tf.norm(g), [1])
+                          for g, v in zip(grads, trainable) if "kernel" in v.path], axis=0)
+
     n_features = model.input_shape[-1]
 
     def step(xb, yb, cw):
@@ -216,8 +225,7 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradi
         finite = tf.logical_and(_all_finite(grads), tf.reduce_all(tf.math.is_finite(logits)))
         optimizer.apply(grads, trainable)
         correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), yb), tf.float32))
-        norms = tf.stack([tf.norm(g) for g, v in zip(grads, trainable) if "kernel" in v.path]) \
-            if kernels else tf.zeros([0])
+        norms = kernel_norms(grads) if kernels else tf.zeros([0])
         return loss, correct, norms, finite
 
     matrix = tf.TensorSpec([None, n_features], tf.float32)
@@ -233,7 +241,7 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradi
             steps = (n + batch_size - 1) // batch_size
             total_loss = tf.constant(0.0)
             total_correct = tf.constant(0.0)
-            norms = tf.zeros([len(kernels)])
+            norms = tf.zeros([n_norms])
             finite = tf.constant(True)
             for i in tf.range(steps):
                 idx = perm[i * batch_size: tf.minimum((i + 1) * batch_size, n)]
@@ -260,7 +268,7 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradi
         """``k`` epochs in one call: per-epoch logs, first-batch gradient norms, finite flags."""
         keys = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if has_val else [])
         logs_out = tf.TensorArray(tf.float32, size=k, element_shape=[len(keys)])
-        norms_out = tf.TensorArray(tf.float32, size=k, element_shape=[len(kernels)])
+        norms_out = tf.TensorArray(tf.float32, size=k, element_shape=[n_norms])
         finite_out = tf.TensorArray(tf.bool, size=k)
         for i in tf.range(k):
             logs, norms, finite = run_epoch(X, y, Xv, yv, tf.stack([seed, first_epoch + tf.cast(i, tf.int64)]), cw)

@@ -32,17 +32,23 @@ _ACTIVATION_FNS = tuple(keras.activations.get(name) for name in ACTIVATIONS_USED
 
 
 class SwitchableMLP(keras.Model):
-    """One deep MLP for every setting of the explorer: a loop over the layers' weights.
+    """One deep MLP for every setting of the explorer: a loop over stacked layer weights.
 
     Every new Keras model needs its training step traced, and TensorFlow keeps tens of MB of
     each trace of a deep network for good: an explorer that built one model per setting grew
     by ~30 MB per new depth. This model holds ``max_depth`` hidden layers (all ``width`` wide)
     and its forward pass is a ``tf.while_loop`` over the first ``depth`` of them; depth,
-    activation, batch norm and residual connections are variables. So one trace serves every
-    setting, memory stays flat, and a layer that is not in use costs nothing. Each layer keeps
-    its own weight variables, as Keras layers do (so ``clipnorm`` clips each one separately),
-    and :meth:`configure` draws the initial weights ``build_mlp`` draws for the same settings
-    and seed: runs agree with ``build_mlp``'s to float precision (tests/gradients).
+    activation, batch norm, residual connections and clipping are variables. So one trace
+    serves every setting, memory stays flat, and a layer that is not in use costs nothing.
+
+    The weights of hidden layers 2 to ``max_depth`` live in stacks (one variable of shape
+    ``(max_depth - 1, width, width)`` for their kernels, one row per layer for biases and batch
+    norm), so a training step updates a handful of variables, not 200 (that halved the step
+    time and the trace). :meth:`optimizer` clips each layer's slice on its own, as ``clipnorm``
+    clips each Keras layer's variables, and :func:`dltutor.training.train` reports a stacked
+    kernel's gradient norm per layer. :meth:`configure` draws the initial weights ``build_mlp``
+    draws for the same settings and seed: runs agree with ``build_mlp``'s to float precision
+    (tests/gradients).
     """
 
     def __init__(self, n_features=64, n_classes=10, *, width=64, max_depth=50, name="switchable_mlp"):
@@ -53,12 +59,13 @@ class SwitchableMLP(keras.Model):
         def weight(shape, name, init="zeros", **kw):
             return self.add_weight(shape=shape, initializer=init, name=name, **kw)
 
-        self.layer_kernels = [weight((n_features if i == 0 else width, width), f"hidden_{i + 1}_kernel")
-                              for i in range(max_depth)]
-        self.layer_biases = [weight((width,), f"hidden_{i + 1}_bias") for i in range(max_depth)]
-        self.gammas = [weight((width,), f"bn_{i + 1}_gamma", "ones") for i in range(max_depth)]
-        self.betas = [weight((width,), f"bn_{i + 1}_beta") for i in range(max_depth)]
+        # creation order is the order of trainable_variables: kernels input side first
+        self.first_kernel = weight((n_features, width), "hidden_1_kernel")
+        self.kernel_stack = weight((max_depth - 1, width, width), "hidden_2_to_last_kernel")
         self.head_kernel = weight((width, n_classes), "logits_kernel")
+        self.biases = weight((max_depth, width), "hidden_biases")      # row i: hidden layer i + 1
+        self.gammas = weight((max_depth, width), "bn_gammas", "ones")
+        self.betas = weight((max_depth, width), "bn_betas")
         self.head_bias = weight((n_classes,), "logits_bias")
         # batch norm's moving statistics, one row per layer (updated by row inside the loop)
         self.moving_mean = weight((max_depth, width), "moving_mean", trainable=False)
@@ -67,6 +74,7 @@ class SwitchableMLP(keras.Model):
         self.activation_index = weight((), "activation", dtype="int32", trainable=False)
         self.batch_norm = weight((), "batch_norm", trainable=False)
         self.residual = weight((), "residual", trainable=False)
+        self.clipnorm = weight((), "clipnorm", trainable=False)     # 0: no clipping
         self.built = True
 
     @property
@@ -77,24 +85,41 @@ class SwitchableMLP(keras.Model):
     def output_shape(self):
         return (None, self.n_classes)
 
-    def configure(self, *, depth, activation, initializer, init_std, batch_norm, residual, seed):
-        """Switch to these settings and draw the initial weights of ``build_mlp(..., seed=seed)``."""
+    def configure(self, *, depth, activation, initializer, init_std, batch_norm, residual, seed,
+                  clipnorm=None):
+        """Switch to these settings and draw the initial weights of ``build_mlp(..., seed=seed)``.
+
+        ``clipnorm`` is the clipping of :meth:`optimizer` (None: none).
+        """
         depth = check_int("depth", depth, low=1, high=self.max_depth)
         check_choice("activation", activation, ACTIVATIONS_USED)
         self.depth.assign(depth)
         self.activation_index.assign(ACTIVATIONS_USED.index(activation))
         self.batch_norm.assign(float(bool(batch_norm)))
         self.residual.assign(float(bool(residual)))
+        self.clipnorm.assign(0.0 if clipnorm is None else check_float("clipnorm", clipnorm, low=0.0,
+                                                                      low_open=True))
+
         # the kernel build_mlp gives layer i is drawn with seed + i; the output layer is i = depth
-        kernels = [*self.layer_kernels[:depth], self.head_kernel]
-        for i, kernel in enumerate(kernels):
-            init = _initializer(initializer, std=init_std, seed=seed + i)
-            kernel.assign(init(tuple(kernel.shape), dtype=kernel.dtype))
-        for var in [*self.layer_biases, *self.betas, self.head_bias, self.moving_mean]:
+        def draw(var_shape, i):
+            return _initializer(initializer, std=init_std, seed=seed + i)(var_shape, dtype="float32")
+
+        self.first_kernel.assign(draw((self.n_features, self.width), 0))
+        square = (self.width, self.width)
+        drawn = [draw(square, i) for i in range(1, depth)]
+        unused = [tf.zeros((self.max_depth - depth, *square))] if depth < self.max_depth else []
+        self.kernel_stack.assign(tf.concat([tf.stack(drawn)] * bool(drawn) + unused, axis=0))
+        self.head_kernel.assign(draw((self.width, self.n_classes), depth))
+        for var in (self.biases, self.betas, self.head_bias, self.moving_mean):
             var.assign(keras.ops.zeros_like(var))
-        for var in [*self.gammas, self.moving_var]:
+        for var in (self.gammas, self.moving_var):
             var.assign(keras.ops.ones_like(var))
         return self
+
+    def optimizer(self, learning_rate=0.01):
+        """Plain SGD that clips each layer's gradients as ``SGD(clipnorm=...)`` clips each Keras
+        layer's: by this model's ``clipnorm`` (set by :meth:`configure`; 0 clips nothing)."""
+        return _LayerwiseClipSGD(self, learning_rate=learning_rate)
 
     def _activation(self, i, z, params, training):
         """Layer ``i``'s batch norm (when on, as keras.layers.BatchNormalization) and activation."""
@@ -114,11 +139,10 @@ class SwitchableMLP(keras.Model):
         return tf.switch_case(tf.convert_to_tensor(self.activation_index.value),
                               [lambda f=f: f(z) for f in _ACTIVATION_FNS])
 
-    def _params(self, i, stacks=None):
-        """Layer ``i``'s kernel, bias, gamma and beta (``i`` may be a tensor with ``stacks``)."""
-        if stacks is None:
-            return (self.layer_kernels[i], self.layer_biases[i], self.gammas[i], self.betas[i])
-        return tuple(stack[i - 1] for stack in stacks)
+    def _params(self, i):
+        """Layer ``i``'s kernel, bias, gamma and beta (``i`` is 0-based, and may be a tensor)."""
+        kernel = self.first_kernel if isinstance(i, int) and i == 0 else tf.gather(self.kernel_stack, i - 1)
+        return (kernel, *(tf.gather(stack, i) for stack in (self.biases, self.gammas, self.betas)))
 
     def _layer(self, i, h, params, training):
         """Hidden layer ``i >= 1``: its output and its activation (before the skip connection)."""
@@ -129,11 +153,9 @@ class SwitchableMLP(keras.Model):
     def call(self, x, training=False):
         first = self._params(0)
         h = self._activation(0, tf.matmul(x, first[0]) + first[1], first, training)
-        stacks = [tf.stack([v.value for v in group[1:]]) for group in
-                  (self.layer_kernels, self.layer_biases, self.gammas, self.betas)]
 
         def body(i, h):
-            return i + 1, self._layer(i, h, self._params(i, stacks), training)[0]
+            return i + 1, self._layer(i, h, self._params(i), training)[0]
 
         _, h = tf.while_loop(lambda i, h: i < self.depth, body, (tf.constant(1), h),
                              maximum_iterations=self.max_depth - 1)
@@ -150,8 +172,39 @@ class SwitchableMLP(keras.Model):
         return acts, tf.matmul(h, self.head_kernel) + self.head_bias
 
     def hidden_kernels(self):
-        """The kernel variables of the hidden layers in use, input side first."""
-        return self.layer_kernels[:int(self.depth.numpy())]
+        """The kernel variables that hold the hidden layers (the first, then the stack)."""
+        return [self.first_kernel, self.kernel_stack]
+
+    def per_layer(self, values):
+        """``hidden_kernels()``'s values or gradients as one ``(fan_in, width)`` array per layer
+        in use, input side first."""
+        first, stack = (tf.convert_to_tensor(v) for v in values)    # a gather's gradient is sparse
+        return [first, *tf.unstack(stack[:int(self.depth.numpy()) - 1])]
+
+
+class _LayerwiseClipSGD(keras.optimizers.SGD):
+    """SGD that clips a stacked variable's gradient slice by slice (see SwitchableMLP.optimizer)."""
+
+    def __init__(self, model, **kwargs):
+        super().__init__(**kwargs)
+        # a function, not the variable itself: an optimizer takes a variable attribute for its own
+        # (and reset_optimizers would zero it)
+        self._clipnorm = lambda: model.clipnorm
+        stacks = {id(model.kernel_stack): (1, 2), **{id(v): (1,) for v in
+                                                    (model.biases, model.gammas, model.betas)}}
+        self._axes = [stacks.get(id(v)) for v in model.trainable_variables]
+
+    def _clip_gradients(self, grads):
+        c = tf.convert_to_tensor(self._clipnorm().value)
+
+        def clip(g, axes):      # Keras' _clip_by_norm, per slice: g * c / max(||g||, c)
+            g = tf.convert_to_tensor(g)
+            l2sum = tf.reduce_sum(tf.square(g), axes, keepdims=True)
+            pred = l2sum > 0
+            l2norm = tf.where(pred, tf.sqrt(tf.where(pred, l2sum, tf.ones_like(l2sum))), l2sum)
+            return tf.where(c > 0, (g * c) / tf.maximum(l2norm, c), g)
+
+        return [clip(g, axes) for g, axes in zip(grads, self._axes)]
 
 
 BN_MOMENTUM, BN_EPSILON = 0.9, 1e-3   # build_mlp's batch normalization
@@ -218,9 +271,11 @@ def measure_gradients(*, depth=10, width=64, activation="sigmoid", initializer="
     model = model or build_mlp(64, 10, depth=depth, width=width, activation=activation,
                                initializer=initializer, init_std=init_std, batch_norm=batch_norm,
                                residual=residual, seed=seed)
+    per_layer = list
     if isinstance(model, SwitchableMLP):
         kernels = model.hidden_kernels()
         forward = model.forward_with_activations
+        per_layer = model.per_layer
     else:
         acts = [layer.output for layer in model.layers if layer.name.startswith("act_")]
         probe = keras.Model(model.inputs, [*acts, model.outputs[0]])
@@ -233,7 +288,8 @@ def measure_gradients(*, depth=10, width=64, activation="sigmoid", initializer="
     with tf.GradientTape() as tape:
         hidden, logits = forward(X, training=True)
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)
-    grads = tape.gradient(loss, kernels)
+    grads = per_layer(tape.gradient(loss, kernels))
+    kernels = per_layer([k.value for k in kernels])
     norms = np.array([float(tf.norm(g)) for g in grads])
     bound = None
     if activation == "sigmoid" and not batch_norm and not residual:

@@ -61,10 +61,13 @@ class GradientsExplorer(Explorer):
             ax.clear()
         if self._model is None:
             self._model = SwitchableMLP(64, 10, width=64, max_depth=self.controls["depth"].max)
+            self._optimizer = self._model.optimizer()
         model = self._model.configure(depth=p["depth"], activation=p["activation"],
                                       initializer=p["initializer"], init_std=p["init_std"],
-                                      batch_norm=p["batch_norm"], residual=p["residual"], seed=p["seed"])
+                                      batch_norm=p["batch_norm"], residual=p["residual"], seed=p["seed"],
+                                      clipnorm=clip)
         reset_optimizers(model)
+        self._optimizer.learning_rate = learning_rate
         used = [*range(p["depth"]), -1]      # the kernels in use: hidden layers, then the output
         at_init = measure_gradients(model=model, **{k: v for k, v in p.items()})
         LayerGradientsDisplay(at_init).plot(self.axes[0])
@@ -86,9 +89,8 @@ class GradientsExplorer(Explorer):
                 raise StopTraining
 
         d = _data.load_digits(seed=p["seed"])
-        result = train(model, d.X_train, d.y_train, epochs=epochs, batch_size=BATCH_SIZE, optimizer="sgd",
-                       learning_rate=learning_rate, clipnorm=clip,
-                       validation_data=(d.X_test, d.y_test), callbacks=[on_epoch], seed=p["seed"],
+        result = train(model, d.X_train, d.y_train, epochs=epochs, batch_size=BATCH_SIZE,
+                       optimizer=self._optimizer, validation_data=(d.X_test, d.y_test), callbacks=[on_epoch], seed=p["seed"],
                        stop=stop, log_gradients=True)
         if len(result.grad_norms):
             self._heatmap.update(result.grad_norms[:, used])
