@@ -570,6 +570,95 @@ def _glorot(rng, fan_in, fan_out):
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 
 
+# train_many's compiled epochs, by (models, layer sizes, activation, optimizer, batch size, rows,
+# masks, validation shape): a new grid of seeds or learning rates with the same shapes reuses the
+# trace (half a second saved per call) and the variables, which are overwritten on every call.
+_MANY_CACHE = {}
+_MANY_CACHE_SIZE = 8
+
+
+def _build_many(key, act, start_weights):
+    """``(run_epoch, weights, state)`` for :func:`train_many`: the compiled epoch and its variables."""
+    m, sizes, _, optimizer, batch_size, n, masked, val_shape = key
+    has_val = val_shape is not None
+    weights = [tf.Variable(w) for w in start_weights]
+    slots = [(tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v))) for v in weights]
+    lr = tf.Variable(tf.zeros([m, 1, 1]))
+    mom = tf.Variable(tf.zeros([m, 1, 1]))
+    t = tf.Variable(0.0)
+    seeds = tf.Variable(tf.zeros([m], tf.int64))
+
+    def forward(xb):  # xb (m, b, d) -> logits (m, b, n_classes)
+        h = xb
+        for i in range(0, len(weights), 2):
+            h = tf.einsum("mbi,mio->mbo", h, weights[i]) + weights[i + 1]
+            if i < len(weights) - 2:
+                h = act(h)
+        return h
+
+    def per_model_loss(logits, yb, w):  # -> (m,): weighted mean over each model's rows
+        ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=yb, logits=logits)
+        return tf.reduce_sum(ce * w, axis=1) / tf.maximum(tf.reduce_sum(w, axis=1), 1.0)
+
+    def accuracy(logits, yb, w):
+        hit = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), yb), tf.float32)
+        return tf.reduce_sum(hit * w, axis=1) / tf.maximum(tf.reduce_sum(w, axis=1), 1.0)
+
+    steps = -(-n // batch_size)
+
+    @tf.function
+    def run_epoch(Xt, yt, Wt, Xv, yv, epoch):
+        perms = tf.stack([tf.random.experimental.stateless_shuffle(
+            tf.range(n), seed=tf.stack([seeds[j], epoch])) for j in range(m)])
+        total_loss = tf.zeros([m])
+        total_acc = tf.zeros([m])
+        for i in tf.range(steps):
+            idx = perms[:, i * batch_size: tf.minimum((i + 1) * batch_size, n)]  # (m, b)
+            xb, yb = tf.gather(Xt, idx), tf.gather(yt, idx)
+            wb = tf.gather(Wt, idx, batch_dims=1)  # (m, b): 1 where model m trains on the row
+            with tf.GradientTape() as tape:
+                logits = forward(xb)
+                losses = per_model_loss(logits, yb, wb)
+                total = tf.reduce_sum(losses)  # models are independent: d total / d w_m = d loss_m / d w_m
+            grads = tape.gradient(total, weights)
+            t.assign_add(1.0)
+            for v, g, (m1, m2) in zip(weights, grads, slots):
+                if optimizer == "sgd":     # Keras' SGD: velocity = momentum * velocity - lr * g
+                    m1.assign(mom * m1 - lr * g)
+                    v.assign_add(m1)
+                    continue
+                rate = lr
+                m1.assign(0.9 * m1 + 0.1 * g)
+                m2.assign(0.999 * m2 + 0.001 * tf.square(g))
+                mhat = m1 / (1.0 - tf.pow(0.9, t))
+                vhat = m2 / (1.0 - tf.pow(0.999, t))
+                v.assign_sub(rate * mhat / (tf.sqrt(vhat) + 1e-7))
+            b = tf.reduce_sum(wb, axis=1)
+            total_loss += losses * b
+            total_acc += accuracy(logits, yb, wb) * b
+        n_rows = tf.reduce_sum(Wt, axis=1)
+        out = {"loss": total_loss / n_rows, "accuracy": total_acc / n_rows}
+        finite = tf.math.is_finite(out["loss"])     # (m,): each model on its own
+        for v in weights:
+            finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(v), axis=[1, 2]))
+        if has_val:
+            logits = forward(tf.broadcast_to(Xv, [m, *Xv.shape]))
+            yvm = tf.broadcast_to(yv, [m, yv.shape[0]])
+            wv = tf.ones_like(yvm, tf.float32)
+        elif masked:
+            logits = forward(tf.broadcast_to(Xt, [m, *Xt.shape]))
+            yvm = tf.broadcast_to(yt, [m, n])
+            wv = 1.0 - Wt
+        if has_val or masked:
+            out["val_loss"] = per_model_loss(logits, yvm, wv)
+            out["val_accuracy"] = accuracy(logits, yvm, wv)
+            finite = tf.logical_and(finite, tf.math.is_finite(out["val_loss"]))
+        return out, finite
+
+    state = {"slots": [v for pair in slots for v in pair], "t": t, "lr": lr, "mom": mom, "seeds": seeds}
+    return run_epoch, weights, state
+
+
 def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
                activation="relu", epochs=20, batch_size=None, optimizer="adam",
                validation_data=None, train_masks=None, momentum=0.0, initial_weights=None,
@@ -676,84 +765,25 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
             raise ValueError(f"initial_weights must be arrays of shapes {want} for these seeds, "
                              f"hidden layers and data, got {got}; start from "
                              "dltutor.training.initial_weights(seeds, sizes).")
-    weights = [tf.Variable(w) for w in start_weights]
-    slots = [(tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v))) for v in weights]
-    lr = tf.constant(lrs.reshape(m, 1, 1))
-    mom = tf.constant(moms.reshape(m, 1, 1))
-    t = tf.Variable(0.0)
-
-    def forward(xb):  # xb (m, b, d) -> logits (m, b, n_classes)
-        h = xb
-        for i in range(0, len(weights), 2):
-            h = tf.einsum("mbi,mio->mbo", h, weights[i]) + weights[i + 1]
-            if i < len(weights) - 2:
-                h = act(h)
-        return h
-
-    def per_model_loss(logits, yb, w):  # -> (m,): weighted mean over each model's rows
-        ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=yb, logits=logits)
-        return tf.reduce_sum(ce * w, axis=1) / tf.maximum(tf.reduce_sum(w, axis=1), 1.0)
-
-    def accuracy(logits, yb, w):
-        hit = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), yb), tf.float32)
-        return tf.reduce_sum(hit * w, axis=1) / tf.maximum(tf.reduce_sum(w, axis=1), 1.0)
-
-    steps = -(-n // batch_size)
-
-    @tf.function
-    def run_epoch(Xt, yt, Wt, Xv, yv, epoch):
-        perms = tf.stack([tf.random.experimental.stateless_shuffle(
-            tf.range(n), seed=tf.stack([tf.constant(int(s), tf.int64), epoch])) for s in seeds])
-        total_loss = tf.zeros([m])
-        total_acc = tf.zeros([m])
-        for i in tf.range(steps):
-            idx = perms[:, i * batch_size: tf.minimum((i + 1) * batch_size, n)]  # (m, b)
-            xb, yb = tf.gather(Xt, idx), tf.gather(yt, idx)
-            wb = tf.gather(Wt, idx, batch_dims=1)  # (m, b): 1 where model m trains on the row
-            with tf.GradientTape() as tape:
-                logits = forward(xb)
-                losses = per_model_loss(logits, yb, wb)
-                total = tf.reduce_sum(losses)  # models are independent: d total / d w_m = d loss_m / d w_m
-            grads = tape.gradient(total, weights)
-            t.assign_add(1.0)
-            for v, g, (m1, m2) in zip(weights, grads, slots):
-                if optimizer == "sgd":     # Keras' SGD: velocity = momentum * velocity - lr * g
-                    m1.assign(mom * m1 - lr * g)
-                    v.assign_add(m1)
-                    continue
-                rate = lr
-                m1.assign(0.9 * m1 + 0.1 * g)
-                m2.assign(0.999 * m2 + 0.001 * tf.square(g))
-                mhat = m1 / (1.0 - tf.pow(0.9, t))
-                vhat = m2 / (1.0 - tf.pow(0.999, t))
-                v.assign_sub(rate * mhat / (tf.sqrt(vhat) + 1e-7))
-            b = tf.reduce_sum(wb, axis=1)
-            total_loss += losses * b
-            total_acc += accuracy(logits, yb, wb) * b
-        n_rows = tf.reduce_sum(Wt, axis=1)
-        out = {"loss": total_loss / n_rows, "accuracy": total_acc / n_rows}
-        finite = tf.math.is_finite(out["loss"])     # (m,): each model on its own
-        for v in weights:
-            finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(v), axis=[1, 2]))
-        if Xv is not None:
-            logits = forward(tf.broadcast_to(Xv, [m, *Xv.shape]))
-            yvm = tf.broadcast_to(yv, [m, yv.shape[0]])
-            wv = tf.ones_like(yvm, tf.float32)
-        elif masked:
-            logits = forward(tf.broadcast_to(Xt, [m, *Xt.shape]))
-            yvm = tf.broadcast_to(yt, [m, n])
-            wv = 1.0 - Wt
-        if Xv is not None or masked:
-            out["val_loss"] = per_model_loss(logits, yvm, wv)
-            out["val_accuracy"] = accuracy(logits, yvm, wv)
-            finite = tf.logical_and(finite, tf.math.is_finite(out["val_loss"]))
-        return out, finite
-
     Xv = yv = None
     if validation_data is not None:
         Xv, yv = (tf.constant(a) for a in _as_arrays(*_as_pair(validation_data), d, n_classes,
                                                      what="X_val"))
     masked = train_masks is not None
+    key = (m, tuple(sizes), activation, optimizer, batch_size, n, masked,
+           None if Xv is None else tuple(Xv.shape))
+    # taken out of the cache while in use: a run in another thread gets its own (not these
+    # variables), and it goes back, most recently used last, when this run is done
+    compiled = _MANY_CACHE.pop(key, None) or _build_many(key, act, start_weights)
+    run_epoch, weights, state = compiled
+    for v, w in zip(weights, start_weights):
+        v.assign(w)
+    for v in state["slots"]:
+        v.assign(tf.zeros_like(v))
+    state["t"].assign(0.0)
+    state["lr"].assign(lrs.reshape(m, 1, 1))
+    state["mom"].assign(moms.reshape(m, 1, 1))
+    state["seeds"].assign(seeds)
     Xt, yt, Wt = tf.constant(X), tf.constant(y), tf.constant(weights_in)
     rows = []
     diverged_at = np.full(m, -1)
@@ -785,6 +815,10 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
     keys = rows[0].keys() if rows else ("loss", "accuracy")
     history = {k: (np.stack([r[k] for r in rows], axis=1) if rows else np.zeros((m, 0)))
                for k in keys}
-    return ManyResult(seeds, lrs, history, time.perf_counter() - start, diverged_at,
-                      tuple(v.numpy() for v in weights), activation,
-                      None if params is None else np.stack(params, axis=1))
+    result = ManyResult(seeds, lrs, history, time.perf_counter() - start, diverged_at,
+                        tuple(v.numpy() for v in weights), activation,
+                        None if params is None else np.stack(params, axis=1))
+    _MANY_CACHE[key] = compiled
+    while len(_MANY_CACHE) > _MANY_CACHE_SIZE:
+        _MANY_CACHE.pop(next(iter(_MANY_CACHE)))
+    return result
