@@ -369,7 +369,8 @@ class Explorer:
 
 
 def explorer_classes():
-    """Every lesson's explorer classes, found in ``dltutor/<lesson>/explorer.py`` (no lesson named here)."""
+    """Every lesson's explorer classes, found in ``dltutor/<lesson>/explorer.py`` and
+    ``dltutor/<lesson>/*_explorer.py`` (a lesson's further sections; no lesson is named here)."""
     import importlib  # noqa: PLC0415
     import importlib.util  # noqa: PLC0415
     import inspect  # noqa: PLC0415
@@ -379,8 +380,13 @@ def explorer_classes():
 
     found = []
     for info in pkgutil.iter_modules(dltutor.__path__):
-        if info.ispkg and importlib.util.find_spec(f"dltutor.{info.name}.explorer"):
-            module = importlib.import_module(f"dltutor.{info.name}.explorer")
+        if not info.ispkg:
+            continue
+        lesson = importlib.import_module(f"dltutor.{info.name}")
+        for part in pkgutil.iter_modules(lesson.__path__):
+            if part.name != "explorer" and not part.name.endswith("_explorer"):
+                continue
+            module = importlib.import_module(f"dltutor.{info.name}.{part.name}")
             found += [cls for _, cls in inspect.getmembers(module, inspect.isclass)
                       if issubclass(cls, Explorer) and cls is not Explorer and cls.__module__ == module.__name__]
     return found

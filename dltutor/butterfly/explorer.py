@@ -107,6 +107,9 @@ class NudgeExplorer(Explorer):
         return nudge
 
 
+PREVIEW = 12    # the FractalExplorer's first, coarse map: 12 × 12 networks
+
+
 class FractalExplorer(Explorer):
     """Which learning-rate pairs train: a grid of networks, zoomed with sliders, boundary dimension."""
 
@@ -151,10 +154,19 @@ class FractalExplorer(Explorer):
 
     def run(self, params, stop, report):
         n = params["resolution"]
+        view = dict(seed=params["seed"], center=(params["x"], params["y"]), zoom=params["zoom"])
+        # a coarse map first (PREVIEW² networks, about a sixteenth of the work), then the full grid
+        preview = C.run_fractal(resolution=PREVIEW, stop=stop, **view) if n > PREVIEW else None
+        if preview is not None and preview.complete:
+            FractalDisplay(preview).plot(self.ax, title=f"first look: {PREVIEW} × {PREVIEW} networks, "
+                                                        f"{n} × {n} on the way")
+            self.live.draw(force=True)
         report(0, C.FRACTAL_STEPS, f"Training {n * n:,} networks, {C.FRACTAL_STEPS} steps each…")
         fractal = C.run_fractal(seed=params["seed"], center=(params["x"], params["y"]), zoom=params["zoom"],
                                 resolution=n, stop=stop, progress=report)
         if not fractal.complete:
+            if self.result is not None:
+                FractalDisplay(self.result).plot(self.ax)
             self.show_message("Stopped: the figure still shows the previous map.", kind="info")
             return self.result
         FractalDisplay(fractal).plot(self.ax)

@@ -59,6 +59,37 @@ def _check_clipping(optimizer):
     return f"the exploding network now trains: loss {result.history['loss'][0]:.3g} -> {result.history['loss'][-1]:.3g}, no NaN."
 
 
+def _check_balanced_gain(gain):
+    from dltutor.gradients import recurrent as rec  # noqa: PLC0415
+
+    if not isinstance(gain, (int, float)) or isinstance(gain, bool) or not 0 < gain <= 10:
+        raise Incorrect("give a number between 0 and 10 (the orthogonal recurrent kernel's gain).")
+    ratio = rec.run_recurrent(("SimpleRNN",), length=20, epochs=0, gain=gain).ratio("SimpleRNN")
+    if not 0.1 <= ratio <= 10:
+        kind, direction = ("vanishes", "larger") if ratio < 0.1 else ("explodes", "smaller")
+        raise Incorrect(f"with gain {gain:g} step 1 gets {ratio:.1e} x the gradient of step 20: it {kind}. "
+                        f"Try a {direction} gain.")
+    return (f"with gain {gain:g} step 1 gets {ratio:.2f} x step 20's gradient. But the window is narrow "
+            "(about 1.25 to 1.75) and training moves the weights out of it: that is why gated cells exist.")
+
+
+def _check_cells_that_learn(cells_that_learn):
+    from dltutor.gradients.recurrent import CELLS  # noqa: PLC0415
+
+    if isinstance(cells_that_learn, str) or not isinstance(cells_that_learn, (set, frozenset, list, tuple)):
+        raise Incorrect('give a set of cell names, e.g. {"SimpleRNN"}.')
+    chosen = set(cells_that_learn)
+    unknown = chosen - set(CELLS)
+    if unknown:
+        raise Incorrect(f"{sorted(unknown)} is not a cell of this lesson; choose among {CELLS}.")
+    if "SimpleRNN" in chosen:
+        raise Incorrect("look at the SimpleRNN's accuracy at T = 40 in the sweep: does it leave chance (25%)?")
+    if chosen != {"LSTM", "GRU"}:
+        raise Incorrect("one cell that learns at T = 40 is missing; look at the sweep again.")
+    return ("LSTM and GRU: their memory is a sum gated by a (nearly open) gate, so the gradient reaching step 1 "
+            "is not multiplied by the recurrent weights and tanh' at every step.")
+
+
 def exercises():
     """This lesson's :class:`~dltutor.exercises.ExerciseSet` (what ``lesson("02")`` returns)."""
     return ExerciseSet("Lesson 02 — vanishing and exploding gradients", [
@@ -95,6 +126,24 @@ def exercises():
             points=1,
             hint="Keras optimizers take clipnorm=...: every gradient is rescaled to at most that norm.",
             solution="optimizer = keras.optimizers.SGD(learning_rate=0.01, clipnorm=1.0)"),
+        Exercise(
+            "q5",
+            "A SimpleRNN's recurrent kernel is `Orthogonal(gain=gain)`. Choose `gain` so that, at "
+            "initialization and T = 20, the first time step gets between 0.1x and 10x the gradient "
+            "of the last one (neither vanishing nor exploding).",
+            names=("gain",), checker=_check_balanced_gain,
+            points=1,
+            hint="Gain 1 vanishes (about 0.007x) and gain 2 explodes (about 20x); the ratio changes "
+                 "smoothly in between. g.run_recurrent(('SimpleRNN',), length=20, epochs=0, gain=...).ratio('SimpleRNN')",
+            solution="gain = 1.5"),
+        Exercise(
+            "q6",
+            "Which cells reach 90% or more at T = 40 in section 6? Set `cells_that_learn` to a set of "
+            'names among "SimpleRNN", "LSTM", "GRU".',
+            names=("cells_that_learn",), checker=_check_cells_that_learn,
+            points=1,
+            hint="The sweep's last point (T = 40): which lines are far above the chance line?",
+            solution='cells_that_learn = {"LSTM", "GRU"}'),
     ], written=[
         Written(
             "w1", after="**Predict:** will the layer next to the input get a gradient",
