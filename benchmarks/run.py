@@ -6,7 +6,8 @@
 Rows: import time; kernel start to the first live plot of notebook 00; dltutor.train against
 model.fit (same model, data, epochs and batch size; cold = fresh model, trace included, and warm
 = the same model trained again); each explorer's control response (to the first redraw and to
-the final figure); RSS over 200 random control moves per explorer; each notebook's wall time,
+the final figure; ``response``: every retraining control of every explorer, three moves each,
+as benchmarks/explorer_response.py measures them); RSS over 200 random control moves per explorer; each notebook's wall time,
 slowest cell and the kernel's peak RSS (VmHWM), on both cores and pinned to one (Binder);
 ``nbgrader autograde`` of one student's lesson (``--only grading``; lessons 00 and 01 unless
 ``--notebooks`` names others), with its slowest cell.
@@ -406,10 +407,25 @@ def bench_grading():
         shutil.rmtree(course, ignore_errors=True)
 
 
+def bench_response():
+    """Every retraining control of every explorer (benchmarks/explorer_response.py, in a subprocess)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import explorer_response  # noqa: PLC0415
+
+    measured = explorer_response._run(ROOT, _ONLY_EXPLORERS)
+    med = statistics.median
+    playground = med([t for (e, c), r in measured.items() if e == "PlaygroundExplorer" and c != "(first run)"
+                      for t in r["final"]])
+    for (explorer, control), r in measured.items():
+        row(f"{explorer} {control}: -> first redraw, median", med(r["first"]), "s", f"max {max(r['first']):.2f} s")
+        row(f"{explorer} {control}: -> final figure, median", med(r["final"]), "s",
+            f"max {max(r['final']):.2f} s; {med(r['final']) / playground:.1f} x the playground's median")
+
+
 BENCHES = {"import": bench_import, "training": bench_training, "playground": bench_playground,
            "overfitting": bench_overfitting, "gradients": bench_gradients, "imbalance": bench_imbalance,
            "adversarial": bench_adversarial,
-           "butterfly": bench_butterfly,
+           "butterfly": bench_butterfly, "response": bench_response,
            "memory": bench_memory,
            "notebooks": bench_notebooks, "notebooks1": bench_notebooks_one_core,
            "grading": bench_grading}
