@@ -173,11 +173,11 @@ def _losses(logits, y):
     return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
 
 
-_FUNCTIONS = {}      # (cell, clip) -> compiled functions; shapes (T, width, ...) retrace inside
+_FUNCTIONS = {}      # (cell, optimizer) -> compiled functions, for every T, width and clipnorm
 
 
-def _compiled(cell, clipped, optimizer="adam"):
-    key = (cell, clipped, optimizer)
+def _compiled(cell, optimizer="adam"):
+    key = (cell, optimizer)
     if key in _FUNCTIONS:
         return _FUNCTIONS[key]
 
@@ -235,10 +235,10 @@ def _compiled(cell, clipped, optimizer="adam"):
             new_w, new_opt = {}, {}
             for k in names:
                 g = grads[k]
-                if clipped:                                # Keras' clipnorm: each variable on its own
-                    vnorm = tf.sqrt(sq[k])
-                    scale = tf.minimum(1.0, clipnorm / tf.maximum(vnorm, 1e-30))
-                    g = g * tf.reshape(scale, [-1] + [1] * (len(g.shape) - 1))
+                # Keras' clipnorm, each variable on its own; clipnorm = inf (no clipping) scales by 1
+                vnorm = tf.sqrt(sq[k])
+                scale = tf.minimum(1.0, clipnorm / tf.maximum(vnorm, 1e-30))
+                g = g * tf.reshape(scale, [-1] + [1] * (len(g.shape) - 1))
                 if optimizer == "sgd":
                     new_w[k], new_opt[k] = w[k] - lr * g, opt[k]
                     continue
@@ -293,7 +293,7 @@ def _train(cell, seeds, *, length, width, n_symbols, noise, n_sequences, epochs,
                                   gain=gain, gate_bias=gate_bias) for s in seeds]
     w = {k: tf.constant(np.stack([i[k] for i in inits])) for k in inits[0]}
     opt = {k: (tf.zeros_like(v), tf.zeros_like(v)) for k, v in w.items()}
-    evaluate, train_epoch = _compiled(cell, clipnorm is not None, optimizer)
+    evaluate, train_epoch = _compiled(cell, optimizer)     # clipping on or off: the same trace
     step = tf.constant(0.0)
     m = len(seeds)
     snaps, snap_epochs, weight_grads = [], [], []
@@ -315,7 +315,7 @@ def _train(cell, seeds, *, length, width, n_symbols, noise, n_sequences, epochs,
         order = np.stack([np.random.default_rng([s, epoch]).permutation(n_sequences) for s in seeds])
         w, opt, step, epoch_loss, top, gmax, fin = train_epoch(
             X, y, w, opt, step, tf.constant(order, tf.int32), tf.constant(learning_rate, tf.float32),
-            tf.constant(clipnorm or 1.0, tf.float32), tf.constant(batch_size, tf.int32))
+            tf.constant(np.inf if clipnorm is None else clipnorm, tf.float32), tf.constant(batch_size, tf.int32))
         if epoch in snapshots:
             a, vl = snapshot(epoch)
         else:
