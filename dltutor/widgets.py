@@ -10,16 +10,20 @@ An Explorer has three parts, so it can be tested without a browser:
 * ``run(params, stop, report)``: the subclass's work, returns a result and draws into ``figure``.
 
 Training runs in a background thread when started from the page (a slider or the Train
-button), so the Stop button is heard while it trains; ``update`` waits for it.
+button), so the Stop button is heard while it trains; ``update`` waits for it. Each explorer
+keeps one worker thread for all its runs (a thread a run grew the kernel's memory: TensorFlow
+and Keras keep state per thread), which ends when the explorer is garbage-collected.
 """
 from __future__ import annotations
 
 import html
 import json
 import numbers
+import queue
 import threading
 import time
 import traceback
+import weakref
 
 import ipywidgets as W
 import numpy as np
@@ -28,6 +32,36 @@ from dltutor._checks import check_choice, check_int
 from dltutor.plots import figure_to_png
 
 __all__ = ["LiveFigure", "Explorer", "error_html", "control_value", "random_move"]
+
+
+class _Run:
+    """One run queued on an explorer's worker thread; joined like a thread."""
+
+    def __init__(self, target, args):
+        self.target, self.args = target, args
+        self._done = threading.Event()
+
+    def is_alive(self):
+        return not self._done.is_set()
+
+    def join(self, timeout=None):
+        self._done.wait(timeout)
+
+
+def _work(runs):
+    """An explorer's worker: run what is queued, in order, until the explorer is gone (None)."""
+    while True:
+        run = runs.get()
+        if run is None:
+            return
+        try:
+            run.target(*run.args)
+        except Exception:  # noqa: BLE001 - run errors are shown in the widget; the worker lives on
+            traceback.print_exc()
+        finally:
+            run.target = run.args = None     # hold no reference to the explorer between runs
+            run._done.set()
+            run = None
 
 
 class LiveFigure:
@@ -126,7 +160,8 @@ class Explorer:
         self.error = None
         self.runs = 0
         self._stop = threading.Event()
-        self._thread = None
+        self._thread = None        # the current run (a _Run), joined like a thread
+        self._runs = None          # the worker's queue, made at the first run
         self._holding = False
         self._handle = None
         self.status = W.HTML(value="")
@@ -323,11 +358,15 @@ class Explorer:
             self._thread.join()
         self._stop = threading.Event()
         params = self.params
-        self._thread = threading.Thread(target=self._guarded, args=(params, self._stop),
-                                        name=f"{type(self).__name__}-run", daemon=True)
+        self._thread = _Run(self._guarded, (params, self._stop))
         self.train_button.disabled = True
         self.stop_button.disabled = False
-        self._thread.start()
+        if self._runs is None:
+            self._runs = queue.SimpleQueue()
+            threading.Thread(target=_work, args=(self._runs,), name=f"{type(self).__name__}-runs",
+                             daemon=True).start()
+            weakref.finalize(self, self._runs.put, None)    # the worker ends with the explorer
+        self._runs.put(self._thread)
         if wait:
             self._thread.join()
 
