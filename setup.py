@@ -17,6 +17,7 @@ BASE_DEPENDENCIES = [
     "seaborn>=0.12",
     "scikit-learn>=1.2",
     "imbalanced-learn>=0.11",
+    "cleanlab>=2.6",      # lesson 06: cleanlab.filter.find_label_issues
     "tqdm>=4.64",
     "threadpoolctl>=3",   # one BLAS thread for lesson 01's least-squares solves (ships with scikit-learn)
     "numpy>=1.23",
