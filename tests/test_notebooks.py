@@ -206,3 +206,25 @@ def test_05_shows_seed_spread_drift_interactions_fractal_and_the_trap():
     for name in ("SeedsExplorer", "NudgeExplorer", "FractalExplorer"):
         assert f"{name}: " in text and f"{name}: not run yet" not in text
     assert text.count("&#10004; Correct") == 4, "all four solutions pass their checks"
+
+
+@pytest.mark.notebook
+def test_06_shows_memorized_noise_found_labels_cleaning_curves_leaks_and_slices():
+    nb = executed(ROOT / "notebooks" / "06_data_quality.ipynb")
+    text = "\n".join(text_of(o) for _, o in outputs(nb))
+    train, test = map(float, re.search(
+        r"noisy labels: train accuracy ([\d.]+)% \(given labels\), test accuracy ([\d.]+)%", text).groups())
+    clean = float(re.search(r"true labels: +test accuracy ([\d.]+)%", text).group(1))
+    assert train >= 95 and clean - test >= 10           # the Keras model memorizes the noise
+    stopped = float(re.search(r"early stopping at epoch \d+: test accuracy ([\d.]+)%", text).group(1))
+    assert stopped - test >= (clean - test) / 2          # and early stopping wins back half of it
+    (n_cl, p_cl, r_cl), (n_loss, _, _) = [tuple(map(int, m)) for m in re.findall(
+        r"(?:cleanlab|top loss): (\d+) flags, precision (\d+)%, recall (\d+)%", text)]
+    assert n_cl == n_loss and r_cl >= 80 and p_cl >= 80
+    exponent = float(re.search(r"error ≈ [\d.]+ · n\^\((-[\d.]+)\)", text).group(1))
+    assert -0.7 <= exponent <= -0.4
+    random_leak, group_leak = map(int, re.findall(r"split: (\d+)% of the test images have a copy", text))
+    assert random_leak >= 80 and group_leak == 0
+    for name in ("LabelNoiseExplorer", "SmallDataExplorer"):
+        assert f"{name}: " in text and f"{name}: not run yet" not in text
+    assert text.count("&#10004; Correct") == 5, "all five solutions pass their checks"
