@@ -168,7 +168,7 @@ def _check_filter(filter_by):
 # --- q3: read the learning curve ------------------------------------------------------------------------
 
 def _curve():
-    """``(a, b, mean test accuracy at the largest size, sizes)`` of ``q.run_learning_curve()``."""
+    """``(a, b, mean test accuracy at the largest size, sizes)`` of ``dq.run_learning_curve()``."""
     def make():
         from dltutor.data_quality import quantity as q  # noqa: PLC0415
 
@@ -329,7 +329,7 @@ def exercises():
                  "without replacement (rng.choice(np.flatnonzero(y == c), size=..., replace=False)). The new "
                  "label must not be c: adding 1 to 9 (rng.integers(1, 10)) and taking % 10 lands on any of "
                  "the nine other classes.",
-            solution="from dltutor.data_quality import compute as dq\n"
+            solution="from dltutor import data_quality as dq\n"
                      "y = dq.load_noisy_digits(0.0).y_true   # as in the notebook\n"
                      "rng = np.random.default_rng(0)\n"
                      "y_noisy = y.copy()\n"
@@ -338,43 +338,43 @@ def exercises():
                      "    y_noisy[rows] = (c + rng.integers(1, 10, size=len(rows))) % 10   # any class but c"),
         Exercise(
             "q2",
-            "`issues = dq.run_find_label_issues(0.3, seed=0)` holds out-of-fold probabilities "
-            "(`issues.pred_probs`) and the given labels (`issues.y_given`). Set `filter_by` to the "
+            "`found = dq.run_find_label_issues(0.3, seed=0)` holds out-of-fold probabilities "
+            "(`found.pred_probs`) and the given labels (`found.y_given`). Set `filter_by` to the "
             "cleanlab `filter_by` (a name from `dq.FILTERS`) whose "
-            "`cleanlab.filter.find_label_issues(issues.y_given, issues.pred_probs, filter_by=filter_by, n_jobs=1)` "
-            "flags the most labels we really flipped (`issues.flipped`) while keeping precision (the "
+            "`cleanlab.filter.find_label_issues(found.y_given, found.pred_probs, filter_by=filter_by, n_jobs=1)` "
+            "flags the most labels we really flipped (`found.flipped`) while keeping precision (the "
             "share of its flags that are flipped) at 0.8 or more.",
             names=("filter_by",), checker=_check_filter,
             points=2,
             hint="Loop over dq.FILTERS: flags = find_label_issues(..., filter_by=f, n_jobs=1) is a bool array; "
-                 "(flags & issues.flipped).sum() counts the true flags, and that divided by flags.sum() is "
+                 "(flags & found.flipped).sum() counts the true flags, and that divided by flags.sum() is "
                  "the precision. Among the filters with precision >= 0.8, take the one with most true flags.",
             solution="import cleanlab\n"
-                     "from dltutor.data_quality import compute as dq\n"
-                     "issues = dq.run_find_label_issues(0.3, seed=0)   # as in the notebook\n"
+                     "from dltutor import data_quality as dq\n"
+                     "found = dq.run_find_label_issues(0.3, seed=0)   # as in the notebook\n"
                      "best = {}\n"
                      "for f in dq.FILTERS:\n"
-                     "    flags = cleanlab.filter.find_label_issues(issues.y_given, issues.pred_probs,\n"
+                     "    flags = cleanlab.filter.find_label_issues(found.y_given, found.pred_probs,\n"
                      "                                              filter_by=f, n_jobs=1)\n"
-                     "    found = (flags & issues.flipped).sum()\n"
-                     "    print(f\"{f:20s} {flags.sum()} flags, {found} flipped, precision {found / flags.sum():.2f}\")\n"
-                     "    if found / flags.sum() >= 0.8:\n"
-                     "        best[f] = found\n"
+                     "    flipped = (flags & found.flipped).sum()\n"
+                     "    print(f\"{f:20s} {flags.sum()} flags, {flipped} flipped, precision {flipped / flags.sum():.2f}\")\n"
+                     "    if flipped / flags.sum() >= 0.8:\n"
+                     "        best[f] = flipped\n"
                      "filter_by = max(best, key=best.get)"),
         Exercise(
             "q3",
-            "`curve = q.run_learning_curve()`. From the fitted power law (error = a·n^-b, `curve.a`, "
+            "`curve = dq.run_learning_curve()`. From the fitted power law (error = a·n^-b, `curve.a`, "
             "`curve.b`) set `accuracy_at_2n` to the test accuracy it predicts with twice the data "
             "(2 × 1347 images), as a fraction like 0.95.",
             names=("accuracy_at_2n",), checker=_check_accuracy_at_2n,
             points=1,
             hint="Put n = 2 * 1347 into error = curve.a * n ** -curve.b; the accuracy is 1 - error.",
-            solution="from dltutor.data_quality import quantity as q\n"
-                     "curve = q.run_learning_curve()   # as in the notebook\n"
+            solution="from dltutor import data_quality as dq\n"
+                     "curve = dq.run_learning_curve()   # as in the notebook\n"
                      "accuracy_at_2n = 1 - curve.a * (2 * 1347) ** -curve.b"),
         Exercise(
             "q4",
-            "`X, y, groups = q.make_near_duplicates(seed=0)`; `X_train, X_test, y_train, y_test, g_train, "
+            "`X, y, groups = dq.make_near_duplicates(seed=0)`; `X_train, X_test, y_train, y_test, g_train, "
             "g_test = train_test_split(X, y, groups, test_size=0.5, random_state=0)`. Without looking at "
             "`groups`, find the test images that have a near-duplicate in the training set: `leaked`, a "
             "bool array over X_test (nearest-neighbour distance, e.g. "
@@ -388,8 +388,8 @@ def exercises():
                  "below a threshold at the end of the bulk of small distances.",
             solution="from sklearn.model_selection import train_test_split\n"
                      "from sklearn.neighbors import NearestNeighbors\n"
-                     "from dltutor.data_quality import quantity as q\n"
-                     "X, y, groups = q.make_near_duplicates(seed=0)   # as in the notebook\n"
+                     "from dltutor import data_quality as dq\n"
+                     "X, y, groups = dq.make_near_duplicates(seed=0)   # as in the notebook\n"
                      "X_train, X_test, y_train, y_test, g_train, g_test = train_test_split(\n"
                      "    X, y, groups, test_size=0.5, random_state=0)\n"
                      "distance, _ = NearestNeighbors(n_neighbors=1).fit(X_train).kneighbors(X_test)\n"
