@@ -233,8 +233,9 @@ def load_noisy_digits(rate=0.3, *, kind="symmetric", seed=0, min_per_class=1):
     """
     s = _split()
     noisy, flipped = flip_labels(s["y_train"], rate, kind=kind, seed=seed, min_per_class=min_per_class)
-    return NoisyDigits(s["X_train"], noisy, s["y_train"], flipped, s["X_val"], s["y_val"],
-                       s["X_test"], s["y_test"], float(rate), kind, int(seed))
+    # copies: a student who edits data.y_true in place must not change the next call's labels
+    return NoisyDigits(s["X_train"].copy(), noisy, s["y_train"].copy(), flipped, s["X_val"].copy(),
+                       s["y_val"].copy(), s["X_test"].copy(), s["y_test"].copy(), float(rate), kind, int(seed))
 
 
 # --- training and scoring -----------------------------------------------------------------------
