@@ -59,10 +59,6 @@ def _check_noise(y_noisy):
     if given.min() < 0 or given.max() > 9:
         raise Incorrect(f"`y_noisy` holds labels from {given.min()} to {given.max()}; the digits have the "
                         "classes 0-9: wrap the new label round with % 10.")
-    if np.shares_memory(given, y):
-        raise Incorrect("`y_noisy` is `y` itself (the same array), so whatever you change in it changes "
-                        "the clean labels too: start from y_noisy = y.copy(). If you already changed "
-                        "`y`, restart the kernel and run the notebook again.")
     changed = given != y
     if not changed.any():
         raise Incorrect("no label of `y_noisy` differs from `y`: move round(0.2 * n_c) labels of each "
@@ -349,6 +345,9 @@ def exercises():
             hint="Loop over dq.FILTERS: flags = find_label_issues(..., filter_by=f, n_jobs=1) is a bool array; "
                  "(flags & found.flipped).sum() counts the true flags, and that divided by flags.sum() is "
                  "the precision. Among the filters with precision >= 0.8, take the one with most true flags.",
+            graded_hint="Try every name in dq.FILTERS. For each, count cleanlab's flags and how many of them "
+                        "we really flipped; their ratio is the precision. Keep the filters at 0.8 or more, "
+                        "then the one that finds the most flipped labels.",
             solution="import cleanlab\n"
                      "from dltutor import data_quality as dq\n"
                      "found = dq.run_find_label_issues(0.3, seed=0)   # as in the notebook\n"
@@ -386,6 +385,10 @@ def exercises():
                  "distance to its closest training image (and which one). Draw a histogram of distance[:, 0]: "
                  "a rescan of the same drawing lies closer than any other drawing. Flag the test images "
                  "below a threshold at the end of the bulk of small distances.",
+            graded_hint="For each test image, find the distance to its closest training image (scikit-learn's "
+                        "NearestNeighbors does it in two lines). A near-copy lies much closer than any other "
+                        "drawing of the same digit: flag the test images whose distance is below a threshold "
+                        "at the end of the bulk of small distances.",
             solution="from sklearn.model_selection import train_test_split\n"
                      "from sklearn.neighbors import NearestNeighbors\n"
                      "from dltutor import data_quality as dq\n"
