@@ -272,7 +272,7 @@ def bench_memory(n_moves=200):
         if _ONLY_EXPLORERS and not cls.__name__.startswith(_ONLY_EXPLORERS):
             continue
         ex = cls()
-        ex.update(**({"epochs": ex.controls["epochs"].min} if "epochs" in ex.controls else {}), **cls.cheap)
+        ex.update(**{**({"epochs": ex.controls["epochs"].min} if "epochs" in ex.controls else {}), **cls.cheap})
         rng = random.Random(1)
         refused = 0
         for i in range(n_moves):

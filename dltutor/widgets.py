@@ -161,6 +161,7 @@ class Explorer:
         self.runs = 0
         self._stop = threading.Event()
         self._thread = None        # the current run (a _Run), joined like a thread
+        self.fresh = False         # True while a run started by the Train button runs
         self._runs = None          # the worker's queue, made at the first run
         self._holding = False
         self._handle = None
@@ -177,7 +178,7 @@ class Explorer:
         self.stop_button = W.Button(description="Stop", icon="stop", button_style="warning",
                                     tooltip="Stop after the current epoch; keeps the curves so far",
                                     disabled=True)
-        self.train_button.on_click(lambda _: self._start(wait=False))
+        self.train_button.on_click(lambda _: self._start(wait=False, fresh=True))
         self.stop_button.on_click(lambda _: self.stop())
         for name, ctrl in self.controls.items():
             ctrl.observe(lambda change, name=name: self._on_change(name), names="value")
@@ -352,10 +353,11 @@ class Explorer:
             return
         self._start(wait=False)
 
-    def _start(self, *, wait):
+    def _start(self, *, wait, fresh=False):
         if self.running:
             self._stop.set()
             self._thread.join()
+        self.fresh = fresh         # the Train button: train again even where a result is cached
         self._stop = threading.Event()
         params = self.params
         self._thread = _Run(self._guarded, (params, self._stop))

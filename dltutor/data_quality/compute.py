@@ -457,7 +457,8 @@ class Memorization:
 _MEMORIZATION = collections.OrderedDict()
 
 
-def run_memorization(rate=0.3, *, kind="symmetric", epochs=EPOCHS, seed=0, stop=None, callbacks=()):
+def run_memorization(rate=0.3, *, kind="symmetric", epochs=EPOCHS, seed=0, stop=None, callbacks=(),
+                     cache=True):
     """Train on noisy labels for ``epochs`` and watch the wrong labels being memorized.
 
     The 64-64 network (Adam, learning rate :data:`LEARNING_RATE`, one full-batch step per
@@ -488,6 +489,9 @@ def run_memorization(rate=0.3, *, kind="symmetric", epochs=EPOCHS, seed=0, stop=
         Ends training after the current epoch; the curves then stop there (not cached).
     callbacks : sequence of callables
         ``f(epoch, logs)`` after each epoch (progress bars).
+    cache : bool, default True
+        Return the kept result of the same settings (same numbers: the run is seeded). False
+        trains again (an explorer's Train button, so that Stop has a training to stop).
 
     Returns
     -------
@@ -503,7 +507,7 @@ def run_memorization(rate=0.3, *, kind="symmetric", epochs=EPOCHS, seed=0, stop=
     data = load_noisy_digits(rate, kind=kind, seed=seed)
     epochs = _check_epochs(epochs)
     key = (data.rate, data.kind, epochs, data.seed, perturbation())
-    if key in _MEMORIZATION:
+    if cache and key in _MEMORIZATION:
         _MEMORIZATION.move_to_end(key)
         return _MEMORIZATION[key]
     run = _train_one(data.X_train, data.y_train, data.seed, epochs=epochs, stop=stop, callbacks=callbacks)

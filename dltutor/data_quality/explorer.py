@@ -72,7 +72,7 @@ class LabelNoiseExplorer(Explorer):
             return on_epoch
 
         m = dq.run_memorization(p["rate"], kind=p["kind"], epochs=epochs, seed=p["seed"], stop=stop,
-                                callbacks=[progress(0)])
+                                callbacks=[progress(0)], cache=not self.fresh)
         MemorizationDisplay(m).plot(self.axes[0])
         PerClassDisplay(m).plot(self.axes[1])
         text = (f"{m.flipped_share:.0%} of the training labels wrong ({html.escape(m.kind)}): after "
