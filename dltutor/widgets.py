@@ -361,6 +361,8 @@ class Explorer:
         self._stop = threading.Event()
         params = self.params
         self._thread = _Run(self._guarded, (params, self._stop))
+        self.status.value = ""      # at once, not when the worker picks the run up: whoever watches
+        self.progress.value = 0     # the progress bar sees this run's, never the last one's
         self.train_button.disabled = True
         self.stop_button.disabled = False
         if self._runs is None:
