@@ -63,9 +63,10 @@ class DisplayMixin:
         return figure_to_png(fig) if fig is not None else None
 
 
-def _get_ax(ax):
+def _get_ax(ax, **figure_kwargs):
+    """``ax``, or the axes of a new figure (``new_figure(**figure_kwargs)``) when it is None."""
     if ax is None:
-        _, ax = new_figure()
+        _, ax = new_figure(**figure_kwargs)
     return ax
 
 

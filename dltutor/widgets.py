@@ -11,8 +11,8 @@ An Explorer has three parts, so it can be tested without a browser:
 
 Training runs in a background thread when started from the page (a slider or the Train
 button), so the Stop button is heard while it trains; ``update`` waits for it. Each explorer
-keeps one worker thread for all its runs (a thread a run grew the kernel's memory: TensorFlow
-and Keras keep state per thread), which ends when the explorer is garbage-collected.
+keeps one worker thread for all its runs, rather than a new thread per run; it ends when the
+explorer is garbage-collected.
 """
 from __future__ import annotations
 
@@ -375,8 +375,6 @@ class Explorer:
             self._thread.join()
 
     def _guarded(self, params, stop):
-        self.status.value = ""
-        self.progress.value = 0
 
         def report(epoch, total, text=None):
             self.progress.max = max(int(total), 1)

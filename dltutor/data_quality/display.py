@@ -7,16 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from dltutor.plots import DisplayMixin, new_figure, palette
+from dltutor.plots import DisplayMixin, _get_ax, new_figure, palette
 
 __all__ = ["MemorizationDisplay", "PerClassDisplay", "FlagsDisplay", "NoiseMatrixDisplay",
            "FlagGalleryDisplay", "CleaningDisplay"]
-
-
-def _ax(ax, **kwargs):
-    if ax is None:
-        _, ax = new_figure(**kwargs)
-    return ax
 
 
 def _bar_labels(ax, bars, values, fmt="{:.0%}"):
@@ -39,7 +33,7 @@ class MemorizationDisplay(DisplayMixin):
         self.m = memorization
 
     def plot(self, ax=None):
-        ax = self.ax_ = _ax(ax, width=4.6, height=3.4)
+        ax = self.ax_ = _get_ax(ax, width=4.6, height=3.4)
         self.figure_ = ax.figure
         ax.clear()
         m = self.m
@@ -77,7 +71,7 @@ class PerClassDisplay(DisplayMixin):
         self.m = memorization
 
     def plot(self, ax=None):
-        ax = self.ax_ = _ax(ax, width=4.2, height=3.4)
+        ax = self.ax_ = _get_ax(ax, width=4.2, height=3.4)
         self.figure_ = ax.figure
         ax.clear()
         m = self.m
@@ -111,7 +105,7 @@ class FlagsDisplay(DisplayMixin):
         self.issues = issues
 
     def plot(self, ax=None):
-        ax = self.ax_ = _ax(ax, width=4.0, height=3.4)
+        ax = self.ax_ = _get_ax(ax, width=4.0, height=3.4)
         self.figure_ = ax.figure
         ax.clear()
         r = self.issues
@@ -205,7 +199,7 @@ class CleaningDisplay(DisplayMixin):
         self.cleaning = cleaning
 
     def plot(self, ax=None):
-        ax = self.ax_ = _ax(ax, width=4.2, height=3.4)
+        ax = self.ax_ = _get_ax(ax, width=4.2, height=3.4)
         self.figure_ = ax.figure
         ax.clear()
         acc = self.cleaning.test_accuracy

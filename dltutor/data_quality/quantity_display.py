@@ -8,15 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dltutor.plots import DisplayMixin, new_figure, palette
+from dltutor.plots import DisplayMixin, _get_ax, palette
 
 __all__ = ["LearningCurveDisplay", "SmallDataDisplay", "LeakageDisplay", "SlicesDisplay"]
-
-
-def _ax(ax, **kwargs):
-    if ax is None:
-        _, ax = new_figure(**kwargs)
-    return ax
 
 
 def _seed_dots(ax, x, values, *, color, marker="o", jitter=0.0, label=None):
@@ -38,7 +32,7 @@ class LearningCurveDisplay(DisplayMixin):
         self.curve = curve
 
     def plot(self, ax=None):
-        ax = self.ax_ = _ax(ax, width=5.2, height=3.6)
+        ax = self.ax_ = _get_ax(ax, width=5.2, height=3.6)
         self.figure_ = ax.figure
         c = self.curve
         sizes = np.asarray(c.sizes, float)
@@ -73,7 +67,7 @@ class SmallDataDisplay(DisplayMixin):
         self.small = small
 
     def plot(self, ax=None):
-        ax = self.ax_ = _ax(ax, width=4.6, height=3.4)
+        ax = self.ax_ = _get_ax(ax, width=4.6, height=3.4)
         self.figure_ = ax.figure
         s = self.small
         from dltutor.data_quality.quantity import SMALL_METHODS  # noqa: PLC0415
@@ -105,7 +99,7 @@ class LeakageDisplay(DisplayMixin):
         self.leakage = leakage
 
     def plot(self, ax=None):
-        ax = self.ax_ = _ax(ax, width=4.2, height=3.4)
+        ax = self.ax_ = _get_ax(ax, width=4.2, height=3.4)
         self.figure_ = ax.figure
         lk = self.leakage
         col = palette(2)
@@ -136,7 +130,7 @@ class SlicesDisplay(DisplayMixin):
         self.slices = slices
 
     def plot(self, ax=None):
-        ax = self.ax_ = _ax(ax, width=4.8, height=3.4)
+        ax = self.ax_ = _get_ax(ax, width=4.8, height=3.4)
         self.figure_ = ax.figure
         sl = self.slices
         shares = np.asarray(sl.shares, float)
