@@ -23,6 +23,7 @@ __all__ = ["History", "TrainResult", "StopTraining", "train", "reset_optimizers"
            "train_many", "initial_weights"]
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
+LR_DECAYS = ("cosine",)
 
 
 class StopTraining(Exception):
@@ -192,8 +193,13 @@ LOSS_JUMP = 1e4
 LOSS_JUMP_FLOOR = 100.0
 
 
-def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradients, weighted):
+def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradients, weighted,
+                    lr_decay=None):
     """One compiled epoch: shuffle, every batch step, then the validation pass.
+
+    With ``lr_decay="cosine"`` each epoch first sets the optimizer's rate to
+    ``lr * (1 + cos(pi * epoch / epochs)) / 2`` (``lr, epochs = schedule``), so the rate falls
+    from ``lr`` towards 0 over the run; the trace does not depend on ``lr`` or ``epochs``.
 
     Traced once per model and settings: the data's size is not baked in (``batch_size=None``
     means one full batch, whatever the size), so new data of another size reuses the trace.
@@ -263,14 +269,17 @@ def _build_epoch_fn(model, optimizer, loss_fn, *, batch_size, has_val, log_gradi
     scalar = tf.TensorSpec([], tf.int64)
 
     @tf.function(input_signature=[matrix, labels, matrix, labels, scalar, scalar, tf.TensorSpec([], tf.int32),
-                                  tf.TensorSpec([None], tf.float32)])
-    def run_epochs(X, y, Xv, yv, seed, first_epoch, k, cw):
+                                  tf.TensorSpec([None], tf.float32), tf.TensorSpec([2], tf.float32)])
+    def run_epochs(X, y, Xv, yv, seed, first_epoch, k, cw, schedule):
         """``k`` epochs in one call: per-epoch logs, first-batch gradient norms, finite flags."""
         keys = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if has_val else [])
         logs_out = tf.TensorArray(tf.float32, size=k, element_shape=[len(keys)])
         norms_out = tf.TensorArray(tf.float32, size=k, element_shape=[n_norms])
         finite_out = tf.TensorArray(tf.bool, size=k)
         for i in tf.range(k):
+            if lr_decay == "cosine":
+                done = tf.cast(first_epoch + tf.cast(i, tf.int64), tf.float32) / schedule[1]
+                optimizer.learning_rate.assign(schedule[0] * 0.5 * (1.0 + tf.cos(np.pi * done)))
             logs, norms, finite = run_epoch(X, y, Xv, yv, tf.stack([seed, first_epoch + tf.cast(i, tf.int64)]), cw)
             logs_out = logs_out.write(i, tf.stack([logs[key] for key in keys]))
             norms_out = norms_out.write(i, norms)
@@ -324,7 +333,7 @@ def reset_optimizers(model):
 
 def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimizer="adam",
           validation_data=None, callbacks=(), clipnorm=None, seed=0, stop=None,
-          log_gradients=False, class_weight=None, loss=None):
+          log_gradients=False, class_weight=None, loss=None, lr_decay=None):
     """Train a Keras classifier (logits out) with a compiled epoch loop.
 
     Parameters
@@ -364,6 +373,11 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
         ``loss(y_true, logits)`` for a batch, a scalar; default sparse categorical cross-entropy
         from logits. With ``class_weight`` it must take ``sample_weight=`` (Keras losses do).
         Pass the same object each time: a new one traces the training step again.
+    lr_decay : {None, "cosine"}
+        ``"cosine"``: the learning rate falls from ``learning_rate`` towards 0 over the
+        ``epochs``, as ``keras.optimizers.schedules.CosineDecay`` does (set once per epoch).
+        Adam at a near-zero loss takes large steps that can knock the training accuracy down
+        for a few epochs; a decayed rate ends the run settled. Not with an optimizer object.
 
     Returns
     -------
@@ -401,9 +415,15 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
     cw = _class_weight_vector(class_weight, n_classes)
     if loss is not None and not callable(loss):
         raise TypeError(f"loss must be a function loss(y_true, logits) or a Keras loss, got {loss!r}.")
+    if lr_decay is not None:
+        check_choice("lr_decay", lr_decay, LR_DECAYS)
+        if isinstance(optimizer, keras.optimizers.Optimizer):
+            raise ValueError("lr_decay works with optimizer='adam', 'sgd' or 'rmsprop'; give your optimizer "
+                             "object a keras.optimizers.schedules learning rate instead.")
     run_epochs = _compiled_epoch(model, optimizer, learning_rate, clipnorm, loss=loss, batch_size=batch_size,
                                  has_val=has_val, log_gradients=log_gradients,
-                                 weighted=class_weight is not None)
+                                 weighted=class_weight is not None, lr_decay=lr_decay)
+    schedule = tf.constant([learning_rate if lr_decay else 0.0, max(epochs, 1)], tf.float32)
     # Keras callbacks (EarlyStopping restoring the best weights) need the model as it is after
     # every epoch; plain functions only read the logs, so several epochs can run per call
     per_epoch = any(isinstance(cb, keras.callbacks.Callback) for cb in callbacks or ())
@@ -426,7 +446,7 @@ def train(model, X, y, *, epochs=20, batch_size=None, learning_rate=0.01, optimi
         k = min(chunk, epochs - epoch)
         tick = time.perf_counter()
         logs_k, norms_k, finite_k = run_epochs(Xt, yt, Xvt, yvt, tf.constant(seed, tf.int64),
-                                               tf.constant(epoch, tf.int64), tf.constant(k, tf.int32), cw)
+                                               tf.constant(epoch, tf.int64), tf.constant(k, tf.int32), cw, schedule)
         logs_k = {key: value.numpy() for key, value in logs_k.items()}
         norms_k, finite_k = norms_k.numpy(), finite_k.numpy()
         if not per_epoch:   # next: as many epochs as fit in CHUNK_SECONDS (the first call traced)

@@ -172,6 +172,26 @@ def test_train_many_bad_arguments_are_explained(digits, kwargs, match):
         train_many(digits.X_train, digits.y_train, epochs=1, **kwargs)
 
 
+def test_cosine_lr_decay_is_keras_cosine_decay_and_bad_values_are_explained(digits):
+    # full batch: one step per epoch, so the per-epoch rate is CosineDecay's per-step rate
+    X, y = digits.X_train[:200], digits.y_train[:200]
+    ours = build_mlp(64, 10, width=32, seed=3)
+    theirs = build_mlp(64, 10, width=32, seed=3)
+    train(ours, X, y, epochs=12, optimizer="sgd", learning_rate=0.5, lr_decay="cosine")
+    theirs.compile(keras.optimizers.SGD(keras.optimizers.schedules.CosineDecay(0.5, decay_steps=12)),
+                   keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    theirs.fit(X, y, epochs=12, batch_size=len(X), shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    plain = build_mlp(64, 10, width=32, seed=3)
+    train(plain, X, y, epochs=12, optimizer="sgd", learning_rate=0.5)
+    assert not np.allclose(plain.get_weights()[0], ours.get_weights()[0], atol=1e-4)
+    with pytest.raises(ValueError, match="Unknown lr_decay 'linear'"):
+        fit(digits, lr_decay="linear", epochs=1)
+    with pytest.raises(ValueError, match="give your optimizer object a keras.optimizers.schedules"):
+        fit(digits, lr_decay="cosine", optimizer=keras.optimizers.Adam(0.01), epochs=1)
+
+
 def test_unknown_optimizer(digits):
     with pytest.raises(ValueError, match="Unknown optimizer 'adamw'.*Did you mean 'adam'"):
         fit(digits, optimizer="adamw")

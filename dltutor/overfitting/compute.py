@@ -112,7 +112,7 @@ def _accuracy(model, X, y):
 
 def run_fit(data=None, *, depth=2, width=256, epochs=300, learning_rate=0.01, l2=0.0, dropout=0.0,
             early_stopping=False, augmentation=False, label_noise=0.0, seed=0, label=None,
-            callbacks=(), stop=None, pool=None):
+            callbacks=(), stop=None, pool=None, lr_decay="cosine"):
     """Train an MLP on ``data`` (default: :func:`make_small_moons`) and measure the gap.
 
     Parameters
@@ -123,6 +123,10 @@ def run_fit(data=None, *, depth=2, width=256, epochs=300, learning_rate=0.01, l2
     epochs : int
     learning_rate : float
         Adam, full batch.
+    lr_decay : {"cosine", None}
+        The rate falls to 0 over the epochs (:func:`dltutor.train`'s ``lr_decay``). Without it
+        Adam's steps at a near-zero loss knocked the final training accuracy of some seeds down
+        to 85-93% (seeds 5 and 6 at 300 epochs); with it every seed ends at 100%.
     l2 : float
         Weight decay on every kernel (``kernel_regularizer=keras.regularizers.L2(l2)``).
     dropout : float
@@ -156,7 +160,7 @@ def run_fit(data=None, *, depth=2, width=256, epochs=300, learning_rate=0.01, l2
     if early_stopping:
         cbs.insert(0, keras.callbacks.EarlyStopping(monitor="val_loss", patience=30,
                                                     restore_best_weights=True))
-    result = train(model, X_fit, y_fit, epochs=epochs, learning_rate=learning_rate,
+    result = train(model, X_fit, y_fit, epochs=epochs, learning_rate=learning_rate, lr_decay=lr_decay,
                    validation_data=(data.X_test, data.y_test), callbacks=cbs, seed=seed, stop=stop)
     hist = {k: list(v) for k, v in result.history.history.items()}
     best = int(np.argmin(hist["val_loss"])) + 1 if hist.get("val_loss") else 0

@@ -101,18 +101,19 @@ def test_gradient_explodes_with_the_recurrent_gain_and_clipping_keeps_the_loss_d
         # notebook: "below 1 at gain 1, above 2 at gain 2, above 200 at gain 4"
         assert n[1.0] < 1 and n[2.0] > 2 and n[4.0] > 200, (machine, seed, n)
         assert r.ratio(1.0) < 0.05 and r.ratio(4.0) > 1000, (machine, seed, r.ratio(1.0), r.ratio(4.0))
-        # notebook: "with clipnorm=1 no batch's loss goes above 3.5; without clipping the worst batch is
-        # worse in every run" (measured 1.9-3.2 with clipping; without, 1.2x to 6x worse)
-        wild, tamed = r.batch_loss_max["no clipping"], r.batch_loss_max["clipnorm=1"]
+        # notebook: "with clipnorm=1 no batch's loss went above 5 in any run" (measured 1.8-3.6 over
+        # seeds 0-9 on seven machines: a clipped step is at most the learning rate long)
+        tamed = r.batch_loss_max["clipnorm=1"]
         assert np.isfinite(r.loss["no clipping"]).all() and np.isfinite(r.loss["clipnorm=1"]).all(), (machine, seed)
-        assert tamed.max() < 3.5 and wild.max() > tamed.max(), (machine, seed, wild, tamed)
+        assert tamed.max() < 5, (machine, seed, tamed)
     for machine in MACHINES:
-        # notebook: "averaged over seeds 0 to 9, the worst batch's loss is about 3 times higher without
-        # clipping" (measured 6.6-7.6 against 2.2-2.4)
-        wild = np.mean([runs[machine, s].batch_loss_max["no clipping"].max() for s in SEEDS])
-        tamed = np.mean([runs[machine, s].batch_loss_max["clipnorm=1"].max() for s in SEEDS])
-        print(machine, f"mean worst batch loss: {wild:.2f} without clipping, {tamed:.2f} with")
-        assert wild > 2 * tamed, (machine, wild, tamed)
+        # notebook: "without clipping the worst batch is higher in most runs and about 3 times the
+        # clipped one on average; from run to run 1.2 to 5 times" (statistical: measured per machine
+        # a mean of 2.8-3.6 times, and above 1.5 times in 9 or 10 of the 10 seeds)
+        ratio = np.array([runs[machine, s].batch_loss_max["no clipping"].max()
+                          / runs[machine, s].batch_loss_max["clipnorm=1"].max() for s in SEEDS])
+        print(machine, "worst batch without / with clipping:", np.round(ratio, 2))
+        assert ratio.mean() > 2 and (ratio > 1).sum() >= 8, (machine, np.round(ratio, 2))
 
 
 def test_same_seed_same_numbers_and_bad_arguments_are_explained():

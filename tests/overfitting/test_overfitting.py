@@ -35,11 +35,13 @@ def test_random_labels_are_memorized_while_validation_stays_at_chance():
         assert 0.06 <= fit.val_accuracy <= 0.165, (machine, seed, fit.summary())
 
 
-@pytest.mark.parametrize("remedy, least", [("L2 weight decay", 3), ("early stopping", 5),
-                                            ("augmentation", 3), ("dropout", 1.5)])
+@pytest.mark.parametrize("remedy, least", [("L2 weight decay", 2), ("early stopping", 4),
+                                            ("augmentation", 1.5), ("dropout", 2)])
 def test_each_remedy_narrows_the_gap_for_every_seed(toolboxes, remedy, least):
     # section 4: "Every remedy narrows the gap, whichever seed you pick"; the notebook states the
-    # range measured over seeds 0-9 on three machines (printed here)
+    # range measured over seeds 0-9 on three machines (printed here). With the cosine-decayed rate
+    # the least narrowing is a property of the seed, not of rounding: over seven machines it was
+    # L2 3.9, early stopping 7.3, augmentation 3.0, dropout 4.4 points; each bound is half or less
     narrowing = {key: box.gaps["baseline"] - box.gaps[remedy] for key, box in toolboxes.items()}
     print(f"{remedy}: narrows the gap by {min(narrowing.values()):.1f} to {max(narrowing.values()):.1f} points")
     for machine in MACHINES:
