@@ -832,7 +832,8 @@ def train_many(X, y, *, seeds=(0, 1, 2, 3), learning_rates=0.01, hidden=(64,),
             break
         if (diverged_at >= 0).all():       # nothing left to learn: every model has blown up
             break
-    keys = rows[0].keys() if rows else ("loss", "accuracy")
+    # stopped before the first epoch: the same keys, each with no epochs
+    keys = rows[0].keys() if rows else ("loss", "accuracy") + (("val_loss", "val_accuracy") if Xv is not None else ())
     history = {k: (np.stack([r[k] for r in rows], axis=1) if rows else np.zeros((m, 0)))
                for k in keys}
     result = ManyResult(seeds, lrs, history, time.perf_counter() - start, diverged_at,

@@ -1,3 +1,5 @@
+import threading
+
 import ipywidgets as W
 import numpy as np
 import pytest
@@ -151,3 +153,24 @@ def test_pasted_settings_reproduce_the_figure_and_bad_lines_are_explained():
     bad = line.replace('"seed": 7', '"seed": -1')
     assert student.apply(bad) is None and "seed" in student.error
     assert student.params["seed"] == 7         # all or nothing
+
+
+def _training_explorers():
+    from dltutor.widgets import explorer_classes
+
+    return [cls for cls in explorer_classes() if cls.trains]
+
+
+@pytest.mark.parametrize("cls", [pytest.param(c, id=c.__name__) for c in _training_explorers()])
+def test_stop_pressed_before_the_first_epoch_ends_is_said_not_an_error(cls):
+    """A student who presses Train, then Stop at once: the run ends before its first epoch. The
+    widget says it stopped; nothing fails on the empty history (a browser run once showed
+    'attempt to get argmax of an empty sequence')."""
+    ex = cls()
+    params = dict(ex.params, **cls.cheap)
+    stop = threading.Event()
+    stop.set()
+    ex.fresh = True                      # the Train button: no cached result stands in for the run
+    ex._guarded(params, stop)
+    assert ex.error is None, ex.error
+    assert "Stopped" in ex.status.value and "role='status'" in ex.status.value, ex.status.value

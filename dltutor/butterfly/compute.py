@@ -183,7 +183,7 @@ def run_nudge(change="learning_rate", *, seed=0, epochs=NUDGE_EPOCHS, learning_r
     with np.errstate(over="ignore", invalid="ignore"):
         distance = np.linalg.norm(many.params[0].astype("float64") - many.params[1], axis=1)
     return Nudge(change, many.history["loss"], many.history["accuracy"], distance,
-                 many.history["val_accuracy"][:, -1] if epochs else np.zeros(2))
+                 many.history["val_accuracy"][:, -1] if many.history["val_accuracy"].shape[1] else np.zeros(2))
 
 
 # --- 3. learning rate x batch size ----------------------------------------------------------------

@@ -408,7 +408,10 @@ class Memorization:
     def best_epoch(self):
         """Early stopping: the (first) epoch of best clean-validation accuracy, whose weights
         ``keras.callbacks.EarlyStopping(monitor="val_accuracy", restore_best_weights=True)``
-        with unlimited patience would restore."""
+        with unlimited patience would restore; 0 when training was stopped before its first epoch
+        ended (the initial weights are all there is)."""
+        if len(self.val_accuracy) < 2:
+            return 0
         return int(np.argmax(self.val_accuracy[1:])) + 1
 
     @property

@@ -80,6 +80,11 @@ class LabelNoiseExplorer(Explorer):
                 f"scores <b>{m.final_test:.0%}</b> on the test set (true labels: {m.reference_test:.0%}). "
                 f"Early stopping on the clean validation set (epoch {m.best_epoch}) keeps "
                 f"<b>{m.early_stopping_test:.0%}</b>.")
+        if m.epochs == 0:
+            self.show_message(f"Stopped after 0 of {epochs} epochs, before the first one ended: the figure "
+                              "shows the untrained network. Press Train to train it.", kind="info")
+            report(0, total, "Stopped before the first epoch ended.")
+            return m
         if m.epochs < epochs:
             self.show_message(f"Stopped after {m.epochs} of {epochs} epochs; the figure shows them.", kind="info")
             report(m.epochs, total, text)

@@ -8,12 +8,14 @@ import numpy as np
 from dltutor.data_quality import quantity as q
 from dltutor.data_quality.quantity_display import SmallDataDisplay
 from dltutor.plots import new_figure
+from dltutor.training import StopTraining
 from dltutor.widgets import Explorer
 
 __all__ = ["SmallDataExplorer"]
 
 LABELLED = (20, 30, 50, 100, 200, 400)
 N_SEEDS = 5
+EPOCHS = 20     # run_small_data's default
 
 
 class SmallDataExplorer(Explorer):
@@ -42,9 +44,21 @@ class SmallDataExplorer(Explorer):
 
     def run(self, params, stop, report):
         p = dict(params)
-        report(0, 1, "Training five networks for each of the three ways…")
+        total = 2 * EPOCHS
+        report(0, total, "Training five networks for each of the three ways…")
+
+        def on_epoch(epoch, logs):
+            if stop.is_set():
+                raise StopTraining
+            report(epoch + 1, total)
+
         small = q.run_small_data(p["n_labelled"], seeds=range(p["seed"], p["seed"] + N_SEEDS),
-                                 threshold=p["threshold"], shift=p["shift"], noise=p["noise"], seed=p["seed"])
+                                 threshold=p["threshold"], shift=p["shift"], noise=p["noise"], seed=p["seed"],
+                                 epochs=EPOCHS, stop=stop, callbacks=[on_epoch])
+        if small is None:
+            self.show_message("Stopped: the figure still shows the previous run. Move a control or press "
+                              "Train to run it again.", kind="info")
+            return self.result
         SmallDataDisplay(small).plot(self.ax)
         mean = {m: float(np.mean(a)) for m, a in small.accuracy.items()}
         gains = {m: small.gain(m) for m in ("augment", "pseudo")}
@@ -54,5 +68,5 @@ class SmallDataExplorer(Explorer):
                 f"<b>{mean['pseudo']:.1%}</b> ({gains['pseudo'].min() * 100:+.1f} to {gains['pseudo'].max() * 100:+.1f}), "
                 f"from {int(np.mean(small.n_pseudo))} unlabelled images kept at p ≥ {small.threshold:.2f}, "
                 f"{np.mean(small.pseudo_precision):.0%} of them right.")
-        report(1, 1, text)
+        report(total, total, text)
         return small
