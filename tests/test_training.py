@@ -210,6 +210,25 @@ def test_train_many_models_are_independent_and_reproducible(digits):
     assert many.final("val_loss")[1] != many.final("val_loss")[2]  # seeds matter
 
 
+def test_train_many_reuses_its_compiled_epoch_for_another_row_count_and_can_skip_the_held_out_pass(digits):
+    """An explorer move that changes how many rows train (a new training-set size) must not pay
+    a new trace; without held-out scoring the training numbers are the same, and no val_* appear."""
+    from dltutor import training
+
+    X, y = digits.X_train, digits.y_train
+    masks = np.random.default_rng(0).random((3, len(y))) < 0.7
+    kw = dict(seeds=[0, 1, 2], epochs=4, batch_size=64)
+    scored = train_many(X, y, train_masks=masks, **kw)
+    quiet = train_many(X, y, train_masks=masks, held_out=False, **kw)
+    assert set(scored.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert set(quiet.history) == {"loss", "accuracy"}
+    np.testing.assert_array_equal(quiet.history["loss"], scored.history["loss"])
+    cached = dict(training._MANY_CACHE)
+    for rows in (500, 777, 1001):
+        train_many(X[:rows], y[:rows], train_masks=masks[:, :rows], held_out=False, **kw)
+    assert training._MANY_CACHE.keys() == cached.keys()          # no new compiled epoch...
+    assert all(fn.experimental_get_tracing_count() == 1 for fn, *_ in cached.values())  # ...nor trace
+
 def test_train_many_checks_learning_rates(digits):
     with pytest.raises(ValueError, match="one per seed"):
         train_many(digits.X_train, digits.y_train, seeds=[0, 1], learning_rates=[0.1, 0.2, 0.3])

@@ -246,7 +246,8 @@ MAX_EPOCHS = 1000        # the most epochs one run records
 def _fit_many(X, y, seeds, *, epochs, masks=None, stop=None, callbacks=()):
     """Many networks at once (:func:`dltutor.training.train_many`): the k folds."""
     return train_many(X, y, seeds=list(seeds), learning_rates=LEARNING_RATE, hidden=HIDDEN,
-                      epochs=epochs, train_masks=masks, stop=stop, callbacks=callbacks)
+                      epochs=epochs, train_masks=masks, stop=stop, callbacks=callbacks,
+                      held_out=False)   # the out-of-fold probabilities come from predict, once
 
 
 class _Recorder(keras.layers.Layer):

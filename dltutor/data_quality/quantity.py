@@ -200,7 +200,8 @@ def _train(X, y, masks, seeds, *, epochs, hidden=(WIDTH,), batch_size=BATCH_SIZE
     y = np.concatenate([np.asarray(y, "int32"), np.zeros(pad, "int32")])
     masks = np.concatenate([masks, np.zeros((len(masks), pad), bool)], axis=1)
     return train_many(X, y, seeds=seeds, train_masks=masks, hidden=hidden, epochs=epochs,
-                      batch_size=batch_size, learning_rates=learning_rate, stop=stop, callbacks=callbacks)
+                      batch_size=batch_size, learning_rates=learning_rate, stop=stop, callbacks=callbacks,
+                      held_out=False)   # scored by _accuracy on the test set, once
 
 
 def _accuracy(result, X, y):
