@@ -5,9 +5,7 @@
 
 Each explorer is built with its defaults and run once (its first run, traces included), then each
 retraining control (not the light ones, which only redraw) is set to three other values in turn,
-as the page sets it (a background run), ``--pause`` seconds after the last final figure (0: at
-once; a student reads for a few seconds, and explorers with ``warm_ups`` trace likely next settings
-meanwhile), and the time is taken from the change to the first redraw
+as the page sets it (a background run), and the time is taken from the change to the first redraw
 of the live figure and to the final figure. Values are drawn from a fixed seed: the same moves on
 every run and for every revision. With ``--before REV`` the same moves run on a checkout of REV
 (``git worktree``, removed afterwards), then on this tree, each in its own process, one after the
@@ -65,7 +63,7 @@ def _respond(explorer, name, value):
     return None if explorer.error else (first, time.perf_counter() - start)
 
 
-def worker(only=(), pause=0.0):
+def worker(only=()):
     """Measure every explorer (or those whose names start with one in ``only``) of the dltutor on
     sys.path; one JSON line per control."""
     import warnings  # noqa: PLC0415
@@ -91,7 +89,6 @@ def worker(only=(), pause=0.0):
                 continue
             firsts, finals = [], []
             for value in _moves(explorer, name, rng):
-                time.sleep(pause)                  # the student reads the last figure
                 timing = _respond(explorer, name, value)
                 if timing is not None:
                     firsts.append(timing[0])
@@ -103,10 +100,10 @@ def worker(only=(), pause=0.0):
         explorer.wait()
 
 
-def _run(root, only=(), pause=0.0):
+def _run(root, only=()):
     """Rows measured by a worker process on the dltutor in ``root``."""
     code = (f"import sys; sys.path[:0] = [{str(root)!r}, {str(ROOT / 'benchmarks')!r}]; "
-            f"import explorer_response; explorer_response.worker({tuple(only)!r}, {pause!r})")
+            f"import explorer_response; explorer_response.worker({tuple(only)!r})")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
     rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode and not rows:
@@ -126,9 +123,6 @@ def main():
     parser.add_argument("--before", help="a git revision to measure first, in the same run")
     parser.add_argument("--only", default="", help="explorer class name prefixes, comma-separated "
                         "(the playground always runs: it is the reference)")
-    parser.add_argument("--pause", type=float, default=0.0,
-                        help="seconds between a final figure and the next move (a student reading it; "
-                        "explorers that prepare the next settings meanwhile need it to show that)")
     args = parser.parse_args()
     only = [name for name in args.only.split(",") if name]
     runs = {}
@@ -138,10 +132,10 @@ def main():
             subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.before], cwd=ROOT, check=True,
                            capture_output=True)
             try:
-                runs["before"] = _run(tree, only, args.pause)
+                runs["before"] = _run(tree, only)
             finally:
                 subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
-    runs["after"] = _run(ROOT, only, args.pause)
+    runs["after"] = _run(ROOT, only)
     after = runs["after"]
     playground = statistics.median([t for (e, c), r in after.items() if e == "PlaygroundExplorer"
                                     and c != "(first run)" for t in r["final"]])

@@ -261,9 +261,14 @@ class ModelPool:
     def __len__(self):
         return len(self._models)
 
-    def _key(self, input_dim, n_classes, dropout, l2, architecture):
-        """(the pool's key, build_mlp's architecture arguments, the masked width or None)."""
-        architecture = dict(architecture)
+    def get(self, input_dim, n_classes, *, dropout=0.0, l2=0.0, seed=0, initializer="glorot_uniform",
+            init_std=0.05, **architecture):
+        """A model as ``build_mlp(input_dim, n_classes, ...)`` would build it, weights re-initialized."""
+        from dltutor.training import reset_optimizers  # noqa: PLC0415
+
+        dropout = check_float("dropout", dropout, low=0.0, high=0.95)
+        l2 = check_float("l2", l2, low=0.0, high=10.0)
+        check_choice("initializer", initializer, INITIALIZERS)
         if not self.tunable:
             architecture.update(dropout=dropout, l2=l2)
         if architecture.get("depth", 1) == 0:      # a linear model: no hidden layer to shape
@@ -273,21 +278,7 @@ class ModelPool:
         if self.pad_width is not None and architecture.get("depth", 1) > 0:      # every width is one padded model: no new trace
             width = check_int("width", architecture.pop("width", 64), low=1, high=self.pad_width)
             architecture.update(width=self.pad_width, masked=True)
-        return (input_dim, n_classes, tuple(sorted(architecture.items()))), architecture, width
-
-    def holds(self, input_dim, n_classes, *, dropout=0.0, l2=0.0, **architecture):
-        """Whether :meth:`get` with these arguments would hand out a model it already has."""
-        return self._key(input_dim, n_classes, dropout, l2, architecture)[0] in self._models
-
-    def get(self, input_dim, n_classes, *, dropout=0.0, l2=0.0, seed=0, initializer="glorot_uniform",
-            init_std=0.05, **architecture):
-        """A model as ``build_mlp(input_dim, n_classes, ...)`` would build it, weights re-initialized."""
-        from dltutor.training import reset_optimizers  # noqa: PLC0415
-
-        dropout = check_float("dropout", dropout, low=0.0, high=0.95)
-        l2 = check_float("l2", l2, low=0.0, high=10.0)
-        check_choice("initializer", initializer, INITIALIZERS)
-        key, architecture, width = self._key(input_dim, n_classes, dropout, l2, architecture)
+        key = (input_dim, n_classes, tuple(sorted(architecture.items())))
         model = self._models.pop(key, None)        # popped and put back: the most recent is last
         if model is None:
             while len(self._models) >= self.max_models:

@@ -54,23 +54,14 @@ def _work(runs):
         run = runs.get()
         if run is None:
             return
-        warm_ups = ()
         try:
-            warm_ups = run.target(*run.args) or ()
+            run.target(*run.args)
         except Exception:  # noqa: BLE001 - run errors are shown in the widget; the worker lives on
             traceback.print_exc()
         finally:
             run.target = run.args = None     # hold no reference to the explorer between runs
             run._done.set()
             run = None
-        for task in warm_ups:     # while the student reads; a queued run goes first
-            if not runs.empty():
-                break
-            try:
-                task()
-            except Exception:  # noqa: BLE001 - a warm-up is a guess; the run it prepares says what is wrong
-                traceback.print_exc()
-        warm_ups = task = None
 
 
 class LiveFigure:
@@ -204,13 +195,6 @@ class Explorer:
     def redraw(self, params):
         """Redraw the last result for a light control (no training). Subclasses override."""
         self.live.draw(force=True)
-
-    def warm_ups(self, params):
-        """Work for the worker while the student reads the result of ``params``: callables, run
-        one by one after the run, each only while no new run waits (so a move waits for at most
-        one). Subclasses trace the settings a student is likely to try next, so that moving there
-        does not pay the trace. They must not touch the widget."""
-        return ()
 
     def check(self, params):
         """Raise a ValueError for a combination of settings that cannot work (subclasses override).
@@ -417,9 +401,6 @@ class Explorer:
             self.live.draw(force=True)
             self.train_button.disabled = False
             self.stop_button.disabled = True
-        if self.error is None and not stop.is_set():
-            return self.warm_ups(params)
-        return ()
 
     def show_message(self, text, *, kind="warning"):
         """A message inside the widget (e.g. 'training diverged'), without an exception."""

@@ -47,8 +47,7 @@ class OverfittingExplorer(Explorer):
         super().__init__(controls, figure=fig)
         self.live.fixed_layout = True    # the two panels never change size: lay out once
         self._curves = None
-        # one model (and one trace) per width x depth, all kept: every one is traced at most once
-        self._pool = ModelPool(max_models=len(WIDTHS) * self.controls["depth"].max)
+        self._pool = ModelPool()
 
     def _draw_curves(self, history, metric):
         ax = self.axes[1]
@@ -61,22 +60,6 @@ class OverfittingExplorer(Explorer):
         if self.result is not None:
             self._draw_curves(self.result.history, params["metric"])
         self.live.draw(force=True)
-
-    def warm_ups(self, params):
-        """Trace the next depth and width up and down, while the student reads: the first visit to
-        an architecture then trains at once instead of tracing first (0.3-0.7 s)."""
-        depth, width = params["depth"], params["width"]
-        i = WIDTHS.index(width)
-        near = [(d, width) for d in (depth + 1, depth - 1) if 1 <= d <= self.controls["depth"].max]
-        near += [(depth, WIDTHS[j]) for j in (i + 1, i - 1) if 0 <= j < len(WIDTHS)]
-        p = {k: v for k, v in params.items() if k not in ("metric", "n_train", "noise", "epochs")}
-        for d, w in near:
-            yield lambda d=d, w=w: self._warm(params, dict(p, depth=d, width=w))
-
-    def _warm(self, params, p):
-        data = make_small_moons(params["n_train"], noise=params["noise"], seed=params["seed"])
-        if not self._pool.holds(data.n_features, data.n_classes, depth=p["depth"], width=p["width"]):
-            run_fit(data, epochs=1, pool=self._pool, **p)
 
     def run(self, params, stop, report):
         p = {k: v for k, v in params.items() if k not in ("metric", "n_train", "noise")}
