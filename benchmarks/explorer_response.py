@@ -6,7 +6,9 @@
 Each explorer is built with its defaults and run once (its first run, traces included), then each
 retraining control (not the light ones, which only redraw) is set to three other values in turn,
 as the page sets it (a background run), and the time is taken from the change to the first redraw
-of the live figure and to the final figure. Values are drawn from a fixed seed: the same moves on
+of the live figure (seen by an observer on its image, not by polling) and to the final figure.
+Controls keep the value of their last move: the moves of one control run at the other
+controls' last values (a depth of 37 makes every later Gradients move slower). Values are drawn from a fixed seed: the same moves on
 every run and for every revision. With ``--before REV`` the same moves run on a checkout of REV
 (``git worktree``, removed afterwards), then on this tree, each in its own process, one after the
 other. PlaygroundExplorer is the reference (TensorFlow Playground's answer to a control is what a
@@ -48,19 +50,28 @@ def _moves(explorer, name, rng):
 
 def _respond(explorer, name, value):
     """(first redraw s, final figure s), or None when the page refuses the value (no run)."""
-    draws, before, old = explorer.live.n_draws, explorer._thread, explorer.controls[name].value
-    start = time.perf_counter()
-    explorer.controls[name].value = value          # fires the observer, as the page does
-    if explorer._thread is before:                 # refused (an impossible combination): undo
-        explorer._holding = True
-        explorer.controls[name].value = old
-        explorer._holding = False
-        return None
-    while explorer.live.n_draws == draws and explorer.running:
-        time.sleep(0.002)
-    first = time.perf_counter() - start
-    explorer.wait()
-    return None if explorer.error else (first, time.perf_counter() - start)
+    before, old = explorer._thread, explorer.controls[name].value
+    drawn = []
+
+    def on_image(_):     # runs in the thread that sets the image: no polling, which would take
+        if not drawn:    # the GIL from the worker hundreds of times a second (a kernel waits idle)
+            drawn.append(time.perf_counter())
+
+    explorer.live.image.observe(on_image, "value")
+    try:
+        start = time.perf_counter()
+        explorer.controls[name].value = value          # fires the observer, as the page does
+        if explorer._thread is before:                 # refused (an impossible combination): undo
+            explorer._holding = True
+            explorer.controls[name].value = old
+            explorer._holding = False
+            return None
+        explorer.wait()
+        end = time.perf_counter()
+    finally:
+        explorer.live.image.unobserve(on_image, "value")
+    first = (drawn[0] if drawn else end) - start
+    return None if explorer.error else (first, end - start)
 
 
 def worker(only=()):
