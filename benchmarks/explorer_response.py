@@ -8,8 +8,8 @@ retraining control (not the light ones, which only redraw) is set to three other
 as the page sets it (a background run), and the time is taken from the change to the first redraw
 of the live figure (seen by an observer on its image, not by polling) and to the final figure.
 Controls keep the value of their last move: the moves of one control run at the other
-controls' last values (a depth of 37 makes every later Gradients move slower). Values are drawn from a fixed seed: the same moves on
-every run and for every revision. With ``--before REV`` the same moves run on a checkout of REV
+controls' last values (a depth of 37 makes every later Gradients move slower). Values are drawn
+from a fixed seed: the same moves on every run and for every revision. With ``--before REV`` the same moves run on a checkout of REV
 (``git worktree``, removed afterwards), then on this tree, each in its own process, one after the
 other. PlaygroundExplorer is the reference (TensorFlow Playground's answer to a control is what a
 student expects): the last column is each control's median to the final figure over the
