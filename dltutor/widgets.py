@@ -110,6 +110,11 @@ class LiveFigure:
             self._last = time.perf_counter()
         return True
 
+    def new_run(self):
+        """The next draw is not held back by the rate limit: a run's first frame shows at once,
+        however soon after the last run's final frame it comes."""
+        self._last = 0.0
+
     @property
     def png(self):
         return bytes(self.image.value)
@@ -384,6 +389,7 @@ class Explorer:
             if epoch < total and self.streams:   # the last frame is drawn (forced) when run() returns
                 self.live.draw()
 
+        self.live.new_run()
         try:
             self.result = self.run(params, stop, report)
             self.error = None
