@@ -111,8 +111,11 @@ class LiveFigure:
         return True
 
     def new_run(self):
-        """The next draw is not held back by the rate limit: a run's first frame shows at once,
-        however soon after the last run's final frame it comes."""
+        """A new run starts: its first frame is drawn at once, however soon after the last run's
+        final frame (the rate limit held it back for up to ``1 / max_fps``: the first redraw
+        after a move came 0.4-0.5 s late). Holding it 0.15 s instead, so that runs shorter than
+        that draw only their final frame, was measured too: the first redraw then took 0.2-0.44 s
+        and the final frame came no sooner than with the extra frame (benchmarks/README)."""
         self._last = 0.0
 
     @property
