@@ -163,14 +163,15 @@ def _training_explorers():
 
 @pytest.mark.parametrize("cls", [pytest.param(c, id=c.__name__) for c in _training_explorers()])
 def test_stop_pressed_before_the_first_epoch_ends_is_said_not_an_error(cls):
-    """A student who presses Train, then Stop at once: the run ends before its first epoch. The
-    widget says it stopped; nothing fails on the empty history (a browser run once showed
-    'attempt to get argmax of an empty sequence')."""
+    """A student who runs the explorer, presses Train, then Stop at once: the new run ends before
+    its first epoch. The widget says it stopped; nothing fails on the empty history (a browser run
+    once showed 'attempt to get argmax of an empty sequence'), and Train trains again even where
+    the first run's result is remembered (a cached result once came back at once, with no Stop)."""
     ex = cls()
-    params = dict(ex.params, **cls.cheap)
+    assert ex.update(**cls.cheap) is not None, ex.error      # the first run: its result is cached
     stop = threading.Event()
     stop.set()
-    ex.fresh = True                      # the Train button: no cached result stands in for the run
-    ex._guarded(params, stop)
+    ex.fresh = True                      # as the Train button sets it
+    ex._guarded(ex.params, stop)
     assert ex.error is None, ex.error
     assert "Stopped" in ex.status.value and "role='status'" in ex.status.value, ex.status.value

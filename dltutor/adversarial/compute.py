@@ -226,18 +226,19 @@ def _model(role, seed):
     return _POOL.get(64, 10, depth=DEPTH, width=WIDTH, seed=seed, name=f"digits_{role}")
 
 
-def train_classifier(X, y, *, seed=0, epochs=EPOCHS, role="standard", callbacks=(), stop=None):
+def train_classifier(X, y, *, seed=0, epochs=EPOCHS, role="standard", callbacks=(), stop=None, cache=True):
     """The lesson's MLP (64-128-128-10, ReLU, Adam 1e-3, batch 64) trained on ``X, y``.
 
     Models come from a bounded pool, one per ``role`` (a second trained model with another role
     does not replace the first), and trained weights are remembered by role, seed and a
-    fingerprint of the data, so moving a slider back costs nothing.
+    fingerprint of the data, so moving a slider back costs nothing. ``cache=False`` trains again
+    even where weights are remembered (an explorer's Train button, so that Stop has a training to stop).
     """
     X, y = _as_images(X), np.asarray(y)
     epochs = check_int("epochs", epochs, low=1, high=1000)
     key = (role, seed, epochs, X.shape, hash(X.tobytes()), hash(y.tobytes()))
     model = _model(role, seed)
-    if _recall(key, model):
+    if cache and _recall(key, model):
         return model, None
     result = train(model, X, y, epochs=epochs, batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE,
                    seed=seed, callbacks=callbacks, stop=stop)
@@ -247,12 +248,13 @@ def train_classifier(X, y, *, seed=0, epochs=EPOCHS, role="standard", callbacks=
 
 
 def adversarial_train(X, y, *, epsilon=0.1, seed=0, epochs=ADV_EPOCHS, steps=PGD_TRAIN_STEPS, callbacks=(),
-                      stop=None, role="robust"):
+                      stop=None, role="robust", cache=True):
     """PGD adversarial training (Madry et al. 2018): every step trains on PGD-``steps`` images.
 
     The attack uses the true labels and starts from the clean image; the step size is
     ``2.5 ε / steps``. ``callbacks`` are called ``f(epoch, logs)`` after each epoch (raise
     :class:`StopTraining` or set ``stop`` to end early). Returns ``(model, history)``.
+    ``cache=False`` trains again even where weights are remembered (see :func:`train_classifier`).
     """
     X, y = _as_images(X), np.asarray(y, "int32")
     epsilon = check_epsilon(epsilon)
@@ -260,7 +262,7 @@ def adversarial_train(X, y, *, epsilon=0.1, seed=0, epochs=ADV_EPOCHS, steps=PGD
     steps = check_int("steps", steps, low=1, high=100)
     key = ("adv", role, seed, epochs, steps, round(epsilon, 6), X.shape, hash(X.tobytes()))
     model = _model(role, seed)
-    if _recall(key, model):
+    if cache and _recall(key, model):
         return model, None
     step_fn, optimizer = _adversarial_step(model)
     for var in optimizer.variables:
@@ -480,8 +482,10 @@ def backdoor_success(model, X, y, *, target, size=2):
 
 
 def run_poisoning(kind="backdoor", rate=0.05, *, target=0, trigger_size=2, seed=0, epochs=EPOCHS,
-                  callbacks=(), stop=None):
-    """Train on poisoned digits; compare with the same model trained on clean data."""
+                  callbacks=(), stop=None, cache=True):
+    """Train on poisoned digits; compare with the same model trained on clean data.
+
+    ``cache=False`` trains the poisoned model again even where its weights are remembered."""
     kind = check_choice("poisoning", kind, tuple(POISONS))
     rate = check_rate(rate)
     target = check_target(target)
@@ -495,7 +499,7 @@ def run_poisoning(kind="backdoor", rate=0.05, *, target=0, trigger_size=2, seed=
         X = data.X_train
         y, idx = flip_labels(data.y_train, rate, seed=seed)
     model, result = train_classifier(X, y, seed=seed, epochs=epochs, role="poisoned", callbacks=callbacks,
-                                     stop=stop)
+                                     stop=stop, cache=cache)
     success = backdoor_success(model, data.X_test, data.y_test, target=target, size=trigger_size) \
         if kind == "backdoor" else None
     return PoisonRun(kind, rate, accuracy(model, data.X_test, data.y_test), baseline, success,

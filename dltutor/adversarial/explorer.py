@@ -63,11 +63,13 @@ class EvasionExplorer(Explorer):
         if params["defence"] == "adversarial":
             report(0, C.ADV_EPOCHS, "Adversarial training: every step trains on PGD images…")
             model, _ = C.adversarial_train(data.X_train, data.y_train, epsilon=0.1, seed=seed, stop=stop,
-                                           callbacks=[_progress(stop, report, C.ADV_EPOCHS, "Adversarial training")])
+                                           callbacks=[_progress(stop, report, C.ADV_EPOCHS, "Adversarial training")],
+                                           cache=not self.fresh)
         else:
             report(0, C.EPOCHS, "Training…")
             model, _ = C.train_classifier(data.X_train, data.y_train, seed=seed, stop=stop,
-                                          callbacks=[_progress(stop, report, C.EPOCHS, "Training")])
+                                          callbacks=[_progress(stop, report, C.EPOCHS, "Training")],
+                                          cache=not self.fresh)
         if stop.is_set():     # keep the last complete figure and its numbers
             self.summary.value = shown
             self.show_message("Stopped before the end of training: the figure still shows the previous "
@@ -175,7 +177,8 @@ class PoisoningExplorer(Explorer):
         report(0, C.EPOCHS, "Training on the poisoned data…")
         run = C.run_poisoning(params["kind"], params["rate"], target=params["target"],
                               trigger_size=params["trigger_size"], seed=params["seed"], stop=stop,
-                              callbacks=[_progress(stop, report, C.EPOCHS, "Training on poisoned data")])
+                              callbacks=[_progress(stop, report, C.EPOCHS, "Training on poisoned data")],
+                              cache=not self.fresh)
         for ax in self.axes:
             ax.clear()
         PoisonDisplay(run, trigger_size=params["trigger_size"]).plot(self.axes)

@@ -258,7 +258,7 @@ _RESULTS = collections.OrderedDict()   # finished trainings, keyed by every sett
 _MAX_RESULTS = 32
 
 
-def _train_stack(cell, seeds, *, stop=None, on_epoch=None, **settings):
+def _train_stack(cell, seeds, *, stop=None, on_epoch=None, cache=True, **settings):
     """Train one run per seed of ``cell`` at once. Returns a dict of per-run arrays.
 
     A finished training is kept (the last ``_MAX_RESULTS``, keyed by every setting and by
@@ -267,7 +267,7 @@ def _train_stack(cell, seeds, *, stop=None, on_epoch=None, **settings):
     """
     key = (cell, tuple(seeds), tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v)
                                             for k, v in settings.items())), perturbation())
-    if key in _RESULTS:
+    if cache and key in _RESULTS:
         _RESULTS.move_to_end(key)
         return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in _RESULTS[key].items()}
     out = _train(cell, seeds, stop=stop, on_epoch=on_epoch, **settings)
@@ -408,7 +408,7 @@ class RecurrentRun:
 
 
 def run_recurrent(cells=CELLS, *, length=40, epochs=10, gain=1.0, gate_bias=GATE_BIAS, clipnorm=1.0,
-                  seed=0, seeds=None, stop=None, on_epoch=None):
+                  seed=0, seeds=None, stop=None, on_epoch=None, cache=True):
     """Train SimpleRNN, LSTM and GRU (24 units, then a Dense head) on the first-symbol task.
 
     Parameters
@@ -431,6 +431,9 @@ def run_recurrent(cells=CELLS, *, length=40, epochs=10, gain=1.0, gate_bias=GATE
         Set it to end training after the current epoch.
     on_epoch : callable, optional
         ``on_epoch(cell, epoch, input_grads, val_accuracy)`` after every epoch (live plots).
+    cache : bool, default True
+        False trains again even where the same settings were trained before (an explorer's
+        Train button, so that Stop has a training to stop).
 
     Returns
     -------
@@ -452,7 +455,7 @@ def run_recurrent(cells=CELLS, *, length=40, epochs=10, gain=1.0, gate_bias=GATE
         callback = None if on_epoch is None else (lambda e, g, a, cell=cell: on_epoch(cell, e, g[0], a[0]))
         out[cell] = _train_stack(cell, seed_list, length=length, epochs=epochs, gain=gain, gate_bias=gate_bias,
                                  snapshots=tuple(range(epochs + 1)), stop=stop, on_epoch=callback,
-                                 **{**SETUP, "clipnorm": clipnorm})
+                                 cache=cache, **{**SETUP, "clipnorm": clipnorm})
     runs = tuple(RecurrentRun(length, min(len(out[c]["val_accuracy"][0]) for c in cells), s,
                               {c: out[c]["input_grads"][i] for c in cells},
                               {c: out[c]["val_accuracy"][i] for c in cells},

@@ -68,7 +68,7 @@ class RecurrentExplorer(Explorer):
         run = run_recurrent((cell,), length=p["length"], epochs=epochs, gain=p["gain"],
                             gate_bias=GATE_BIAS if p["open_gates"] else 0.0,
                             clipnorm=1.0 if p["clipnorm"] else None, seed=p["seed"], stop=stop,
-                            on_epoch=on_epoch)
+                            on_epoch=on_epoch, cache=not self.fresh)
         self._heatmap.update(run.input_grads[cell])
         line.set_data(np.arange(1, run.epochs + 1), run.val_accuracy[cell])
         text = (f"{cell}, T = {p['length']}: at initialization step 1 gets {run.ratio(cell):.1e} × the "
