@@ -392,16 +392,24 @@ class Explorer:
             if epoch < total and self.streams:   # the last frame is drawn (forced) when run() returns
                 self.live.draw()
 
+        previous, shown = self.result, self.summary.value
         self.live.new_run()
         try:
             self.result = self.run(params, stop, report)
             self.error = None
             self.runs += 1
-            self._holding = True
-            try:
-                self.share_box.value = self.settings()
-            finally:
-                self._holding = False
+            if stop.is_set() and self.result is previous:
+                # stopped, and the figure still shows the last complete run: so do its text and
+                # its settings line (they would describe a run that never finished)
+                self.summary.value = shown
+            else:
+                self._holding = True
+                try:
+                    self.share_box.value = self.settings()
+                finally:
+                    self._holding = False
+            if not stop.is_set():
+                self.progress.value = self.progress.max      # also when a remembered result came back
         except Exception as exc:  # noqa: BLE001 - every error is shown in the widget
             self.result = None
             self.error = str(exc)

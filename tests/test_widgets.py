@@ -175,3 +175,36 @@ def test_stop_pressed_before_the_first_epoch_ends_is_said_not_an_error(cls):
     ex._guarded(ex.params, stop)
     assert ex.error is None, ex.error
     assert "Stopped" in ex.status.value and "role='status'" in ex.status.value, ex.status.value
+
+
+class Counting(Explorer):
+    """Counts to n, one epoch at a time; stopped, it keeps the last complete count (as the lesson
+    explorers that keep their previous figure do)."""
+
+    def __init__(self):
+        fig, self.ax = new_figure()
+        super().__init__({"n": W.IntSlider(value=3, min=1, max=9, description="n")}, figure=fig)
+
+    def run(self, params, stop, report):
+        report(0, params["n"], "Counting…")
+        for i in range(params["n"]):
+            if stop.is_set():
+                self.show_message("Stopped: the figure still shows the previous count.", kind="info")
+                return self.result
+            report(i + 1, params["n"])
+        report(params["n"], params["n"], f"counted to {params['n']}")
+        return params["n"]
+
+
+def test_a_stop_that_keeps_the_last_figure_keeps_its_text_and_settings_line():
+    ex = Counting()
+    assert ex.update(n=4) == 4
+    summary, line = ex.summary.value, ex.share_box.value
+    assert '"n": 4' in line and ex.progress.value == ex.progress.max
+    stop = threading.Event()
+    stop.set()
+    ex._guarded(dict(ex.params, n=7), stop)           # Train with n = 7, stopped at once
+    assert ex.result == 4 and "Stopped" in ex.status.value
+    assert ex.summary.value == summary and ex.share_box.value == line    # not "Counting…", not n = 7
+    ex.progress.value = 0
+    assert ex.update(n=4) == 4 and ex.progress.value == ex.progress.max   # a remembered result too

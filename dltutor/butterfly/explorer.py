@@ -101,7 +101,9 @@ class NudgeExplorer(Explorer):
         self.summary.value = (
             f"Changed: <b>{html.escape(C.NUDGES[nudge.change])}</b>. The two runs start "
             f"{nudge.first:.1e} apart and end {nudge.distance[-1]:.1e} apart (×<b>{nudge.growth:,.0f}</b>). "
-            f"Test accuracy {acc[0]:.1f}% and {acc[1]:.1f}%: two different models, equally good. "
+            f"Test accuracy {acc[0]:.1f}% and {acc[1]:.1f}%: "
+            + ("two different models, equally good. " if abs(acc[0] - acc[1]) <= 2 and acc.min() >= 80 else
+               "two different models. ")
             + ("At learning rate 2 the training is unstable: the runs may end far apart." if
                params["learning_rate"] >= 2 else ""))
         return nudge

@@ -61,7 +61,7 @@ class LabelNoiseExplorer(Explorer):
     def run(self, params, stop, report):
         p = dict(params)
         epochs = p["epochs"]
-        total = epochs * (2 if p["clean"] else 1)
+        total = epochs + (dq.OOF_EPOCHS + 1 if p["clean"] else 0)    # then the k folds, then cleaning
         report(0, total, "Training on the noisy labels…")
 
         def progress(offset):
@@ -94,9 +94,16 @@ class LabelNoiseExplorer(Explorer):
             report(total, total, text)
             return m
         report(epochs, total, text + " Finding the wrong labels…")
-        issues = dq.run_find_label_issues(p["rate"], kind=p["kind"], k=p["k"], seed=p["seed"], stop=stop)
-        cleaning = dq.run_cleaning(p["rate"], kind=p["kind"], epochs=epochs, k=p["k"], seed=p["seed"],
-                                   issues=issues, stop=stop)
+        issues = dq.run_find_label_issues(p["rate"], kind=p["kind"], k=p["k"], seed=p["seed"], stop=stop,
+                                          callbacks=[progress(epochs)])
+        cleaning = None if stop.is_set() else dq.run_cleaning(
+            p["rate"], kind=p["kind"], epochs=epochs, k=p["k"], seed=p["seed"], issues=issues, stop=stop)
+        if stop.is_set():     # half-trained folds flag the wrong labels wrongly: show no numbers from them
+            self._placeholder()
+            self.show_message("Stopped while finding and cleaning the wrong labels: the first two panels "
+                              "show the training on the noisy labels. Press Train to run it all.", kind="info")
+            report(epochs, total, text)
+            return m
         CleaningDisplay(cleaning).plot(self.axes[2])
         text += (f" cleanlab flags {issues.n_flags} labels: precision <b>{issues.precision:.0%}</b>, recall "
                  f"<b>{issues.recall:.0%}</b> (top loss, as many flags: {issues.baseline_precision:.0%} / "

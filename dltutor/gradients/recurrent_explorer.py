@@ -76,7 +76,10 @@ class RecurrentExplorer(Explorer):
         if run.epochs:
             text += (f"After {run.epochs} epochs validation accuracy is <b>{run.final_accuracy(cell):.0%}</b> "
                      "(chance: 25%).")
-        if run.epochs < epochs:
+        if run.epochs == 0:
+            self.show_message(f"Stopped after 0 of {epochs} epochs, before the first one ended: the figure "
+                              "shows the untrained network. Press Train to train it.", kind="info")
+        elif run.epochs < epochs:
             self.show_message(f"Stopped after {run.epochs} of {epochs} epochs; the figure shows them.", kind="info")
         report(run.epochs, epochs, text)
         return run
