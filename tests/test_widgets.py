@@ -175,6 +175,7 @@ def test_stop_pressed_before_the_first_epoch_ends_is_said_not_an_error(cls):
     ex._guarded(ex.params, stop)
     assert ex.error is None, ex.error
     assert "Stopped" in ex.status.value and "role='status'" in ex.status.value, ex.status.value
+    assert "partly trained" not in ex.status.value          # nothing was trained
 
 
 class Counting(Explorer):

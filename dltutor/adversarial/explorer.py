@@ -190,8 +190,12 @@ class PoisoningExplorer(Explorer):
         else:
             text += f": {run.accuracy_cost:.1f} points lost; flipped labels carry no trigger."
         self.summary.value = text
-        if run.stop_reason == "stopped":
-            self.show_message("Stopped: the numbers are for the partly trained model.", kind="info")
+        if run.stop_reason == "stopped" and not run.epochs_run:
+            self.show_message(f"Stopped after 0 of {C.EPOCHS} epochs, before the first one ended: the numbers "
+                              "are for the untrained model. Press Train to train it.", kind="info")
+        elif run.stop_reason == "stopped":
+            self.show_message(f"Stopped after {run.epochs_run} of {C.EPOCHS} epochs: the numbers are for the "
+                              "partly trained model.", kind="info")
         return run
 
 
