@@ -468,7 +468,7 @@ class PoisonRun:
     y_train: np.ndarray = dataclasses.field(repr=False)
     model: object = dataclasses.field(repr=False, default=None)
     stop_reason: str | None = None
-    epochs_run: int | None = None       # None: remembered weights, trained to the end before
+    epochs_run: int | None = None       # remembered weights count as trained to the end
 
     @property
     def accuracy_cost(self):
@@ -506,7 +506,7 @@ def run_poisoning(kind="backdoor", rate=0.05, *, target=0, trigger_size=2, seed=
     return PoisonRun(kind, rate, accuracy(model, data.X_test, data.y_test), baseline, success,
                      target if kind == "backdoor" else None, idx, X, y, model,
                      None if result is None else result.stop_reason,
-                     None if result is None else result.epochs_run)
+                     epochs if result is None else result.epochs_run)
 
 
 @dataclasses.dataclass(frozen=True)
