@@ -59,7 +59,6 @@ class EvasionExplorer(Explorer):
     def run(self, params, stop, report):
         seed = params["seed"]
         data = C.make_data(seed)
-        shown = self.summary.value
         if params["defence"] == "adversarial":
             report(0, C.ADV_EPOCHS, "Adversarial training: every step trains on PGD images…")
             model, _ = C.adversarial_train(data.X_train, data.y_train, epsilon=0.1, seed=seed, stop=stop,
@@ -71,7 +70,6 @@ class EvasionExplorer(Explorer):
                                           callbacks=[_progress(stop, report, C.EPOCHS, "Training")],
                                           cache=not self.fresh)
         if stop.is_set():     # keep the last complete figure and its numbers
-            self.summary.value = shown
             self.show_message("Stopped before the end of training: the figure still shows the previous "
                               "model. Press Train to train this one to the end.", kind="info")
             return self.result
