@@ -18,6 +18,7 @@ BASE_DEPENDENCIES = [
     "scikit-learn>=1.2",
     "imbalanced-learn>=0.11",
     "cleanlab>=2.6",      # lesson 06: cleanlab.filter.find_label_issues
+    "shap>=0.46",         # lesson 07: SHAP values and plots (0.46 is the first with NumPy 2; newer ones need newer Pythons)
     "tqdm>=4.64",
     "threadpoolctl>=3",   # one BLAS thread for lesson 01's least-squares solves (ships with scikit-learn)
     "numpy>=1.23",
