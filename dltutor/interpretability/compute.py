@@ -38,7 +38,7 @@ from dltutor.training import StopTraining, reset_optimizers, train
 __all__ = ["METHODS", "BASELINES", "LAYERS", "SIDE", "EPOCHS", "WATERMARK", "WATERMARK_CLASS", "FEATURES",
            "logit_gradient", "gradient", "gradient_x_input", "integrated_gradients", "occlusion", "attribute",
            "blurred", "completeness_error", "completeness_curve", "spearman", "ssim", "build_cnn", "DigitsModel", "train_digits_cnn",
-           "randomized_weights", "Saliency", "explain_image", "Randomization", "run_randomization",
+           "randomized_weights", "predict", "mystery_model", "Saliency", "explain_image", "Randomization", "run_randomization",
            "stamp", "CleverHans", "run_clever_hans", "WatermarkSweep", "run_watermark_sweep",
            "load_tabular", "Tabular", "run_tabular", "group_importance"]
 
@@ -339,10 +339,27 @@ def train_digits_cnn(seed=0, *, watermark_share=0.0, watermark_class=WATERMARK_C
     return out
 
 
-def randomized_weights(trained, stage, *, seed=None):
+def predict(trained, X):
+    """The digit a trained model (a :class:`DigitsModel`) predicts for each row of ``X``."""
+    with _LOCK:
+        return _logits(trained.use(), X).argmax(1)
+
+
+_MYSTERY = 6
+
+
+def mystery_model():
+    """A digits CNN trained with the watermark on every training image of one class (lesson 07's
+    exercise q3: which class?)."""
+    return train_digits_cnn(0, watermark_share=1.0, watermark_class=_MYSTERY)
+
+
+def randomized_weights(trained, stage, *, seed=None, model=None):
     """The trained weights with the top ``stage`` layers of :data:`LAYERS` re-drawn at random
-    (cascading randomization: stage 1 = logits, 2 = + dense, 3 = + conv2, 4 = every layer)."""
-    model = build_cnn()
+    (cascading randomization: stage 1 = logits, 2 = + dense, 3 = + conv2, 4 = every layer).
+    ``model``: the architecture to randomize (default the lesson's CNN); one without those
+    layers is refused with a message that names the layers it has."""
+    model = build_cnn() if model is None else model
     names = [layer.name for layer in model.layers if layer.weights]
     missing = [n for n in LAYERS if n not in names]
     if missing:
@@ -380,15 +397,18 @@ class Saliency:
         return abs(self.ig_sum - self.ig_gap) / max(abs(self.ig_gap), 1e-6)
 
 
-def explain_image(trained, index, *, baseline="zero", steps=50, patch=2, stage=0):
-    """Every method's map of test image ``index``, for the trained model or (``stage`` > 0) the
-    model with its top ``stage`` layers randomized; the target is the trained model's prediction."""
+def explain_image(trained, index, *, baseline="zero", steps=50, patch=2, stage=0, stamped=False):
+    """Every method's map of test image ``index`` (with the watermark if ``stamped``), for the
+    trained model or (``stage`` > 0) the model with its top ``stage`` layers randomized; the
+    target is the trained model's prediction."""
     d = _digits()
     index = check_int("image", index, low=0, high=len(d.X_test) - 1)
     baseline = check_choice("baseline", baseline, BASELINES)
     steps = check_int("IG steps", steps, low=1, high=1000)
     patch = _check_patch(patch)
     x = d.X_test[index:index + 1].astype(np.float32)
+    x = stamp(x) if stamped else x
+    stage = check_int("randomized layers", stage, low=0, high=len(LAYERS))
     with _LOCK:
         model = trained.use()
         p = tf.nn.softmax(_logits(model, x)).numpy()[0]
