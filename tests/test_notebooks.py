@@ -228,3 +228,23 @@ def test_06_shows_memorized_noise_found_labels_cleaning_curves_leaks_and_slices(
     for name in ("LabelNoiseExplorer", "SmallDataExplorer"):
         assert f"{name}: " in text and f"{name}: not run yet" not in text
     assert text.count("&#10004; Correct") == 5, "all five solutions pass their checks"
+
+
+@pytest.mark.notebook
+def test_07_shows_completeness_the_sanity_check_clever_hans_and_shap():
+    nb = executed(ROOT / "notebooks" / "07_interpretability.ipynb")
+    text = "\n".join(text_of(o) for _, o in outputs(nb))
+    assert float(re.search(r"digits CNN: test accuracy ([\d.]+)%", text).group(1)) >= 96
+    share50 = float(re.search(r"  50 steps: median residual [\d.]+%, under 1% for ([\d.]+)%", text).group(1))
+    median1 = float(re.search(r"   1 steps: median residual ([\d.]+)%", text).group(1))
+    assert share50 >= 95 and median1 > 1
+    rho = {m: float(v) for m, v in re.findall(r"(\w+) +Spearman with every layer random (-?[\d.]+)", text)}
+    assert rho["gradient"] < rho["gradient_x_input"] - 0.4 and rho["gradient_x_input"] > 0.8
+    as_trained, stamped = map(float, re.search(
+        r"as trained: ([\d.]+)%, clean: [\d.]+%, watermark on every image: ([\d.]+)%", text).groups())
+    assert as_trained >= 96 and stamped <= as_trained - 30
+    assert float(re.search(r"SHAP additivity: max \|sum \+ base - f\(x\)\| = ([\d.e+-]+)", text).group(1)) < 1e-4
+    assert re.search(r"base value -?[\d.]+ log-odds \(a probability of \d+%\)", text)
+    assert "SaliencyExplorer: " in text and "SaliencyExplorer: not run yet" not in text
+    assert sum("image/png" in o.get("data", {}) for _, o in outputs(nb)) >= 9       # the figures, the waterfall
+    assert text.count("&#10004; Correct") == 5, "all five solutions pass their checks"
