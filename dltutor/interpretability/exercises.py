@@ -141,7 +141,8 @@ def exercises():
                  "neighbours); multiply by X - baseline.",
             graded_hint="IG = (x − baseline) × the average of the gradient along the straight path from the "
                         "baseline to x. Evaluate the gradient at steps + 1 points of that path, in one call.",
-            solution="def my_integrated_gradients(model, X, targets, baseline, steps):\n"
+            solution="from dltutor import interpretability as interp\n"
+                     "def my_integrated_gradients(model, X, targets, baseline, steps):\n"
                      "    alphas = np.linspace(0, 1, steps + 1, dtype=np.float32)\n"
                      "    path = baseline[:, None] + alphas[None, :, None] * (X - baseline)[:, None]\n"
                      "    g = interp.logit_gradient(model, path.reshape(-1, 64), np.repeat(targets, steps + 1))\n"
@@ -165,7 +166,9 @@ def exercises():
             hint="Stamp every test image (interp.stamp(X_test)) and compare the mystery model's predictions "
                  "(interp.predict(mystery, X)) with and without the stamp: np.bincount shows which digit gains.",
             graded_hint="Put the watermark on every test image and count what the mystery model predicts.",
-            solution="d = dltutor.data.load_digits(seed=0)\n"
+            solution="import dltutor\n"
+                     "from dltutor import interpretability as interp\n"
+                     "d = dltutor.data.load_digits(seed=0)\n"
                      "mystery = interp.mystery_model()\n"
                      "gain = np.bincount(interp.predict(mystery, interp.stamp(d.X_test)), minlength=10) \\\n"
                      "     - np.bincount(interp.predict(mystery, d.X_test), minlength=10)\n"
@@ -178,7 +181,8 @@ def exercises():
             names=("top_feature", "probability"), checker=_check_waterfall, points=1,
             hint="The longest bar pointing right (red) is the feature; the waterfall ends at f(x) = base value "
                  "+ the sum of the SHAP values, a log-odds: the probability is 1 / (1 + exp(-f(x))).",
-            solution="t = interp.run_tabular(0)\n"
+            solution="from dltutor import interpretability as interp\n"
+                     "t = interp.run_tabular(0)   # as in the notebook\n"
                      "top_feature = t.names[int(np.argmax(t.shap_values[0]))]\n"
                      "probability = 1 / (1 + np.exp(-(t.base_value + t.shap_values[0].sum())))"),
         Exercise(
