@@ -117,7 +117,7 @@ def test_shap_values_add_up_and_the_two_global_importances_agree(tabular_runs):
         mean_background = t.base_value          # shap's base value is the mean log-odds over the background
         assert np.isfinite(mean_background)
         assert 0.02 < t.background_shift < 0.5, key
-    assert np.median(rho) > 0.5
+    assert np.median(rho) > 0.5 and min(rho) > 0.4
 
 
 def test_a_duplicated_feature_splits_its_credit_arbitrarily(tabular_runs):
