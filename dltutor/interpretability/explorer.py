@@ -6,6 +6,7 @@ import html
 
 import ipywidgets as W
 
+from dltutor._checks import check_int
 from dltutor.interpretability import compute as ic
 from dltutor.interpretability.display import RandomizationDisplay, SaliencyDisplay
 from dltutor.plots import new_figure
@@ -46,8 +47,8 @@ class SaliencyExplorer(Explorer):
 
     def check(self, params):
         ic._check_patch(params["patch"])          # 3, 5, 6 or 7 do not tile 8 pixels: said before anything runs
-        ic.check_int("IG steps", params["steps"], low=1, high=1000)
-        ic.check_int("image", params["image"], low=0, high=len(ic._digits().X_test) - 1)
+        check_int("IG steps", params["steps"], low=1, high=1000)
+        check_int("image", params["image"], low=0, high=len(ic._digits().X_test) - 1)
 
     def run(self, params, stop, report):
         p = dict(params)

@@ -130,7 +130,7 @@ def test_a_duplicated_feature_splits_its_credit_arbitrarily(tabular_runs):
         assert abs(d.test_accuracy - t.test_accuracy) <= 0.05, key
     print("original copy larger in", sum(larger_first), "of", len(larger_first), "runs; smaller/larger",
           _rng(ratios))
-    assert 0 < sum(larger_first) < len(larger_first)          # which copy gets more depends on the seed
+    assert 5 <= sum(larger_first) <= 25          # which copy gets more is a coin toss (15 of 30 here)
 
 
 def test_bad_input_is_explained():
