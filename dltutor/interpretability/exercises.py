@@ -7,6 +7,7 @@ and a check inside ``perturbed(...)`` (the tests' stand-in for another machine) 
 from __future__ import annotations
 
 import functools
+import numbers
 
 from dltutor.exercises import Exercise, ExerciseSet, Incorrect, Written
 
@@ -77,7 +78,8 @@ def _check_changes_most(changes_most):
 
 def _check_watermark_class(watermark_class):
     MYSTERY_CLASS = _ic()._MYSTERY  # noqa: N806
-    if isinstance(watermark_class, bool) or not isinstance(watermark_class, int) or not 0 <= watermark_class <= 9:
+    if isinstance(watermark_class, bool) or not isinstance(watermark_class, numbers.Integral) or \
+            not 0 <= watermark_class <= 9:
         raise Incorrect(f"`watermark_class` should be a digit 0-9; got {watermark_class!r}.")
     if watermark_class != MYSTERY_CLASS:
         raise Incorrect(f"Not {watermark_class}. Stamp the watermark on every test image and count what the "

@@ -38,7 +38,7 @@ class SaliencyExplorer(Explorer):
             "steps": W.IntSlider(value=steps, min=1, max=200, description="IG steps", **sl),
             "patch": W.IntSlider(value=patch, min=1, max=ic.SIDE, description="occlusion patch", **sl),
             "randomized": W.IntSlider(value=randomized, min=0, max=len(ic.LAYERS),
-                                      description="layers randomized", **sl),
+                                      description="random layers", **sl),
             "seed": W.BoundedIntText(value=seed, min=0, max=10_000, description="seed", style=style, layout=box),
         }
         fig, self.axes = new_figure(6, width=2.05, height=2.5)
