@@ -90,9 +90,25 @@ def logit_gradient(model, X, targets):
                 logit = tf.gather(model(x), t, batch_dims=1)
             return tape.gradient(logit, x)
         _GRADS[id(model)] = fn
-    X, targets = np.asarray(X, np.float32), np.asarray(targets, np.int32)
+    X, targets = _check_rows(X, targets, model)
     return np.concatenate([fn(X[i:i + CHUNK], targets[i:i + CHUNK]).numpy()       # bounded memory
                            for i in range(0, len(X), CHUNK)] or [np.zeros_like(X)])
+
+
+def _check_rows(X, targets, model):
+    """``X`` as ``(n, 64)`` float32 and ``targets`` as ``(n,)`` int32, or a ValueError that says what is wrong."""
+    X = np.asarray(X, np.float32)
+    if X.ndim != 2 or X.shape[1] != SIDE * SIDE:
+        raise ValueError(f"X must hold one flattened 8x8 image per row, shape (n, 64); got shape {X.shape}. "
+                         "Reshape with X.reshape(len(X), 64) (one image: x[None]).")
+    t = np.asarray(targets)
+    if t.shape != (len(X),) or t.dtype.kind not in "iu":
+        raise ValueError(f"targets must be one whole-number class per row of X, shape ({len(X)},); got {t!r:.60}.")
+    n_out = int(model.outputs[0].shape[-1])
+    if len(t) and (t.min() < 0 or t.max() >= n_out):
+        raise ValueError(f"targets must be classes 0 to {n_out - 1} (the model has {n_out} logits); got {t.min()} "
+                         f"to {t.max()}.")
+    return X, t.astype(np.int32)
 
 
 def gradient(model, X, targets):
@@ -109,7 +125,12 @@ def integrated_gradients(model, X, targets, *, baseline=None, steps=50):
     """Integrated gradients (Sundararajan et al. 2017): the gradient averaged along the straight
     path from ``baseline`` to ``x`` (trapezoid rule, ``steps`` intervals), times ``x - baseline``."""
     X = np.asarray(X, np.float32)
-    baseline = np.zeros_like(X) if baseline is None else np.asarray(baseline, np.float32)
+    if baseline is None or isinstance(baseline, str):
+        baseline = _baseline(X, "zero" if baseline is None else baseline)
+    baseline = np.asarray(baseline, np.float32)
+    if baseline.shape != X.shape:
+        raise ValueError(f"baseline must have the shape of X, {X.shape} (one baseline image per row), or be "
+                         f"'zero' or 'blurred'; got shape {baseline.shape}.")
     steps = check_int("steps", steps, low=1, high=1000)
     alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)               # steps + 1 points
     path = baseline[:, None] + alphas[None, :, None] * (X - baseline)[:, None]   # (n, steps + 1, 64)
@@ -123,7 +144,7 @@ def occlusion(model, X, targets, *, patch=2, fill=0.0):
     """Occlusion (Zeiler & Fergus 2014): how much the target's logit falls when a ``patch x patch``
     square is painted ``fill``; every pixel of the square gets that drop."""
     patch = _check_patch(patch)
-    X = np.asarray(X, np.float32)
+    X, targets = _check_rows(X, targets, model)
     n, k = len(X), SIDE // patch
     covered = np.repeat(X[:, None], k * k, axis=1).reshape(n, k * k, SIDE, SIDE)
     for i in range(k * k):
@@ -172,6 +193,8 @@ def _baseline(X, baseline):
 def attribute(model, X, targets, method, *, baseline="zero", steps=50, patch=2):
     """One method's maps ``(n, 64)`` by name (``METHODS``; an unknown name says the closest one)."""
     method = check_choice("method", method, METHODS)
+    baseline = check_choice("baseline", baseline, BASELINES)
+    steps, patch = check_int("steps", steps, low=1, high=1000), _check_patch(patch)
     X = np.asarray(X, np.float32)
     if method == "gradient":
         return gradient(model, X, targets)
@@ -404,6 +427,9 @@ def explain_image(trained, index, *, baseline="zero", steps=50, patch=2, stage=0
     """Every method's map of test image ``index`` (with the watermark if ``stamped``), for the
     trained model or (``stage`` > 0) the model with its top ``stage`` layers randomized; the
     target is the trained model's prediction."""
+    if not isinstance(trained, DigitsModel):
+        raise TypeError(f"explain_image takes a trained model from interp.train_digits_cnn(...) (a DigitsModel), "
+                        f"got {type(trained).__name__}.")
     d = _digits()
     index = check_int("image", index, low=0, high=len(d.X_test) - 1)
     baseline = check_choice("baseline", baseline, BASELINES)
@@ -429,6 +455,9 @@ def completeness_curve(trained, *, steps=(1, 2, 5, 10, 20, 50, 100), baseline="z
     """IG's completeness residual on the first ``n_images`` test images for each number of steps:
     ``(steps, errors)`` with ``errors`` of shape ``(len(steps), n_images)``."""
     X = _digits().X_test[:check_int("n_images", n_images, low=1, high=450)].astype(np.float32)
+    steps = tuple(check_int("steps", k, low=1, high=1000) for k in steps)
+    if not steps:
+        raise ValueError("steps must list at least one number of IG steps, e.g. (5, 50).")
     with _LOCK:
         model = trained.use()
         targets = _logits(model, X).argmax(1)
@@ -524,6 +553,7 @@ class CleverHans:
 
 def run_clever_hans(seed=0, *, share=1.0, watermark_class=WATERMARK_CLASS, steps=50, stop=None):
     """Train on watermarked digits and measure what the watermark does (see :class:`CleverHans`)."""
+    share = check_float("share", share, low=0.0, high=1.0)
     trained = train_digits_cnn(seed, watermark_share=share, watermark_class=watermark_class, stop=stop)
     if trained.epochs_run < EPOCHS:
         raise StopTraining
@@ -660,6 +690,25 @@ class Tabular:
     y_test: np.ndarray
     group: float
     seed: int
+    background: np.ndarray = None
+    weights: list = None
+    malignant_share: float = float("nan")
+
+    def log_odds_of(self, X):
+        """The model's log-odds of malignant for the rows of ``X`` (standardized features)."""
+        w0, b0, w1, b1 = self.weights
+        z = np.maximum(np.asarray(X, np.float32) @ w0 + b0, 0.0) @ w1 + b1
+        return z[:, 1] - z[:, 0]
+
+    def probability(self, row):
+        """p(malignant) of test row ``row``: the sigmoid of the waterfall's end, f(x)."""
+        return float(1.0 / (1.0 + np.exp(-self.log_odds[row])))
+
+    @property
+    def example_row(self):
+        """The test row the lesson's waterfall reads: the one whose p(malignant) is closest to 0.8
+        (a mix of bars either way; not a certain case)."""
+        return int(np.argmin(np.abs(self.log_odds - np.log(4.0))))
 
 
 _TABULAR = _lru(8)
@@ -719,6 +768,7 @@ def run_tabular(seed=0, *, duplicate=None, n_background=100, n_repeats=20, epoch
                                       n_repeats=n_repeats, seed=seed) if duplicate else float("nan"))
         return Tabular(names, acc, perm.importances_mean, perm.importances_std, np.abs(values).mean(0), values,
                        base, z, float(np.abs(values.sum(1) + base - z).max()),
-                       float(np.abs(values - values2).mean() / np.abs(values).mean()), X_te, y_te, group, seed)
+                       float(np.abs(values - values2).mean() / np.abs(values).mean()), X_te, y_te, group, seed,
+                       bg, [w.copy() for w in model.get_weights()], float(y_tr.mean()))
 
     return _TABULAR(key, make)

@@ -159,8 +159,8 @@ class WatermarkSweepDisplay(DisplayMixin):
             (self.lines_[key],) = ax.plot(s.shares, getattr(s, key), "o-", label=label)
         ax.set_xlabel("share of the class's training images watermarked")
         ax.set_ylim(0, 1.05)
-        ax.legend(fontsize=7)
-        ax.set_title("the shortcut grows with the correlation", fontsize=9)
+        ax.legend(fontsize=7, loc="center left")
+        ax.set_title("the shortcut against the correlation", fontsize=9)
         return self
 
 

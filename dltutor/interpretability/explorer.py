@@ -6,7 +6,7 @@ import html
 
 import ipywidgets as W
 
-from dltutor._checks import check_int
+from dltutor._checks import check_choice, check_int
 from dltutor.interpretability import compute as ic
 from dltutor.interpretability.display import RandomizationDisplay, SaliencyDisplay
 from dltutor.plots import new_figure
@@ -47,6 +47,7 @@ class SaliencyExplorer(Explorer):
 
     def check(self, params):
         ic._check_patch(params["patch"])          # 3, 5, 6 or 7 do not tile 8 pixels: said before anything runs
+        check_choice("baseline", params["baseline"], ic.BASELINES)
         check_int("IG steps", params["steps"], low=1, high=1000)
         check_int("image", params["image"], low=0, high=len(ic._digits().X_test) - 1)
 
@@ -61,8 +62,8 @@ class SaliencyExplorer(Explorer):
 
         trained = ic.train_digits_cnn(p["seed"], stop=stop, callbacks=[on_epoch], cache=not self.fresh)
         if trained.epochs_run < ic.EPOCHS:
-            what = "before the first one ended" if trained.epochs_run == 0 else "of"
-            self.show_message(f"Stopped after {trained.epochs_run} of {ic.EPOCHS} epochs ({what}): the maps of a "
+            when = " (before the first one ended)" if trained.epochs_run == 0 else ""
+            self.show_message(f"Stopped after {trained.epochs_run} of {ic.EPOCHS} epochs{when}: the maps of a "
                               "half-trained model say little. The figure still shows the last complete run; "
                               "press Train to train it.", kind="info")
             return self.result
@@ -76,11 +77,17 @@ class SaliencyExplorer(Explorer):
         where = ("the trained model" if not stage else
                  f"the model with its top {stage} layer{'s' * (stage > 1)} ({', '.join(ic.LAYERS[:stage])}) "
                  "re-drawn at random")
-        text = (f"Test image {s.index} (a {s.label}) is predicted <b>{s.prediction}</b> with "
+        steps = f"{s.steps} step{'s' * (s.steps > 1)}"
+        if abs(s.ig_gap) >= 0.5:
+            residual = f"(completeness residual <b>{s.completeness_error:.2%}</b>)"
+        else:          # a relative residual of a near-zero gap means nothing
+            residual = (f"(off by {abs(s.ig_sum - s.ig_gap):.3f}; the gap is close to 0 here, so a relative "
+                        "residual would mean little)")
+        text = (f"Seed {p['seed']}: test image {s.index} (a {s.label}) is predicted <b>{s.prediction}</b> with "
                 f"{s.confidence:.0%} confidence by the trained model (test accuracy {trained.test_accuracy:.1%}). "
-                f"Maps of {html.escape(where)}. Integrated gradients ({s.steps} steps, {s.baseline} baseline) "
-                f"sum to {s.ig_sum:.3f}; f(x) − f(baseline) = {s.ig_gap:.3f} "
-                f"(completeness residual <b>{s.completeness_error:.2%}</b>).")
+                f"Maps of {html.escape(where)}; occlusion with {s.patch}x{s.patch} patches. Integrated gradients "
+                f"({steps}, {s.baseline} baseline) sum to {s.ig_sum:.3f}; f(x) − f(baseline) = {s.ig_gap:.3f} "
+                f"{residual}.")
         if stage:
             text += (f" Median rank correlation with the trained model's maps over {N_CURVE} images: gradient "
                      f"<b>{rho['gradient']:.2f}</b>, gradient × input <b>{rho['gradient_x_input']:.2f}</b>, "

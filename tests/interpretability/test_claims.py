@@ -46,7 +46,7 @@ def test_ig_completeness_holds_at_50_steps_not_at_5(saliency_runs):
           "| 5 steps median", _rng(med5))
     for key, r in saliency_runs.items():
         assert np.mean(r["err50"] < 0.01) >= 0.95 and np.mean(r["blurred50"] < 0.01) >= 0.95, key
-        assert np.median(r["err5"]) > 2 * np.median(r["err50"]), key       # more steps, smaller residual
+        assert np.median(r["err5"]) > 4 * np.median(r["err50"]), key       # more steps, smaller residual
 
 
 def test_the_plain_gradient_fails_the_sanity_check_and_gradient_x_input_passes_it_for_the_wrong_reason(
@@ -60,6 +60,7 @@ def test_the_plain_gradient_fails_the_sanity_check_and_gradient_x_input_passes_i
         assert (g[1:] < gxi[1:] - 0.4).all() and (g[1:] < ig[1:] - 0.4).all(), (key, g, gxi, ig)
         assert (gxi[1:] > 0.8).all() and (ig[1:] > 0.8).all(), key           # still "looks like the digit"
         assert (g[1:] < 0.45).all(), key
+        assert (r["rho"]["occlusion"][1:] > g[1:] + 0.3).all(), key          # occlusion fails the check too
         assert (r["ssim"]["gradient"][1:] < r["ssim"]["gradient_x_input"][1:]).all(), key
         assert r["rl"]["gradient"] < r["rl"]["gradient_x_input"] - 0.4, key    # the random-label test too
         assert r["rl_acc"] < 0.25, key                                       # shuffled labels: nothing learned
