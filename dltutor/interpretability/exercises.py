@@ -17,7 +17,7 @@ N_CHECK = 20            # q1: test images the student's IG is run on
 MAX_RESIDUAL = 0.01     # q1: completeness within 1% ...
 MIN_SHARE = 0.95        # q1: ... for 95% of them, with either baseline
 MIN_CORRELATION = 0.9   # q1: and each map must look like IG (mean correlation with IG at 200 steps)
-PROBABILITY_TOLERANCE = 0.005    # q4: the probability read off the waterfall, to half a point
+PROBABILITY_TOLERANCE = 0.015    # q4: read off the waterfall, whose f(x) is rounded (1.3: +-0.012 near 0.8)
 
 
 def _ic():
