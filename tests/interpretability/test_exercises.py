@@ -102,3 +102,6 @@ def test_solutions_pass_on_every_machine():
     assert ex.q3.check(watermark_class=float(interp.compute._MYSTERY)).passed
     t = interp.run_tabular(0)
     assert abs(t.log_odds_of(t.background).mean() - t.base_value) < 1e-4              # q5's hint can be followed
+    row = t.example_row
+    read = 1 / (1 + np.exp(-round(float(t.log_odds[row]), 1)))           # f(x) as the waterfall prints it
+    assert ex.q4.check(t.names[int(np.argmax(t.shap_values[row]))], read).passed
