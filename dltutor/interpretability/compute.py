@@ -332,7 +332,9 @@ def train_digits_cnn(seed=0, *, watermark_share=0.0, watermark_class=WATERMARK_C
 
     ``watermark_share`` of the ``watermark_class`` training images carry the :func:`stamp`;
     ``random_labels`` shuffles the training labels (the sanity check's random-label model).
-    A stopped run is returned (``epochs_run < epochs``) but not remembered.
+    ``cache=False`` trains again even when the setting is remembered, and remembers the new run
+    (so the sanity check that follows in the explorer does not train it a second time). A
+    stopped run is returned (``epochs_run < epochs``) but not remembered.
     """
     seed = check_int("seed", seed, low=0)
     watermark_share = check_float("watermark_share", watermark_share, low=0.0, high=1.0)
@@ -356,10 +358,9 @@ def train_digits_cnn(seed=0, *, watermark_share=0.0, watermark_class=WATERMARK_C
             return DigitsModel([w.copy() for w in model.get_weights()], acc, result.epochs_run, seed,
                                watermark_share, bool(random_labels))
 
-    if not cache:
-        out = make()
-    else:
-        out = _TRAINED(key, make)
+    if not cache:                        # train again (the Train button), and remember this run
+        _TRAINED.store.pop(key, None)
+    out = _TRAINED(key, make)
     if out.epochs_run < epochs:
         _TRAINED.store.pop(key, None)
     return out
