@@ -33,7 +33,7 @@ def _numbers(result):
         return np.concatenate([np.asarray(history[k], float) for k in sorted(history)])
     values = []
     for field in dataclasses.fields(result):
-        if field.name == "seconds":       # a timing, not a result
+        if field.name.endswith(("seconds", "_per_s", "_ms")):       # a timing, not a result
             continue
         value = getattr(result, field.name)
         for v in (value.values() if isinstance(value, dict) else [value]):
