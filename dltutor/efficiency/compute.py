@@ -36,7 +36,7 @@ import warnings
 import numpy as np
 
 from dltutor import data as _data
-from dltutor._backend import keras, tf
+from dltutor._backend import keras, quiet_native_stderr, tf
 from dltutor._checks import check_choice, check_float, check_int
 from dltutor.env import perturbation
 from dltutor.models import build_mlp, reinitialize
@@ -186,7 +186,8 @@ def measure_throughput(model, mode, *, batch_size=64, seconds=0.25, device=None)
     y = tf.constant(d.y_train[:n])
     with tf.device(device or devices()[0]):
         step = _train_step(model, mode)
-        step(x, y).numpy()                      # trace (and compile) once, outside the clock
+        with quiet_native_stderr():             # XLA logs "Compiled cluster using XLA!" natively
+            step(x, y).numpy()                  # trace (and compile) once, outside the clock
         steps, start = 0, time.perf_counter()
         while True:
             loss = step(x, y)
@@ -490,17 +491,20 @@ def _ms_per_1000(fn, X, repeats=5):
 
 @contextlib.contextmanager
 def _quiet_keras():
-    """Keras warns 'Layer InputLayer does not have a `quantize` method' for layers that have no weights."""
-    logger = logging.getLogger("absl")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    """Keras warns 'Layer InputLayer does not have a `quantize` method' for layers that have no weights;
+    the LiteRT converter and interpreter log from C++ (hidden unless TF_CPP_MIN_LOG_LEVEL is set)."""
+    loggers = [logging.getLogger("absl"), tf.get_logger()]     # and "INFO: Assets written to ..."
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), quiet_native_stderr():    # the converter's and interpreter's C++ logs
             warnings.filterwarnings("ignore", message=".*does not have a `quantize` method.*")
             warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated.*")
             yield
     finally:
-        logger.setLevel(level)
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
 
 
 def _fresh_reference(ref):
