@@ -19,6 +19,9 @@ BASE_DEPENDENCIES = [
     "imbalanced-learn>=0.11",
     "cleanlab>=2.6",      # lesson 06: cleanlab.filter.find_label_issues
     "shap>=0.46",         # lesson 07: SHAP values and plots (0.46 is the first with NumPy 2; newer ones need newer Pythons)
+    # lesson 08: the LiteRT interpreter (wheels for Python 3.10-3.13 on Linux, Windows and Apple silicon,
+    # where TensorFlow 2.21 has them too; not for Intel Macs, where the lesson falls back on tf.lite)
+    "ai-edge-litert>=2.3; sys_platform != 'darwin' or platform_machine != 'x86_64'",
     "tqdm>=4.64",
     "threadpoolctl>=3",   # one BLAS thread for lesson 01's least-squares solves (ships with scikit-learn)
     "numpy>=1.23",

@@ -248,3 +248,25 @@ def test_07_shows_completeness_the_sanity_check_clever_hans_and_shap():
     assert "SaliencyExplorer: " in text and "SaliencyExplorer: not run yet" not in text
     assert sum("image/png" in o.get("data", {}) for _, o in outputs(nb)) >= 9       # the figures, the waterfall
     assert text.count("&#10004; Correct") == 5, "all five solutions pass their checks"
+
+
+@pytest.mark.notebook
+def test_08_shows_costs_pruning_int8_litert_precision_transfer_and_forgetting():
+    nb = executed(ROOT / "notebooks" / "08_compute_efficiency.ipynb")
+    text = "\n".join(text_of(o) for _, o in outputs(nb))
+    assert re.search(r"<td>CPU:0</td><td>64-32-32-10</td><td>3,466</td><td>6,784</td>", text)     # counted
+    rows = {int(s): (float(a), float(b)) for s, a, b in
+            re.findall(r"<tr><td>(\d+)%</td><td>([\d.]+)</td><td>([\d.]+)</td><td>\d+ kB</td></tr>", text)}
+    assert set(rows) == {50, 80, 90, 95} and rows[80][1] > rows[80][0] + 0.03 and rows[90][1] > rows[90][0] + 0.1
+    ratio = float(re.search(r"<td>88,656 \(([\d.]+)x\)</td>", text).group(1))
+    assert ratio <= 0.3
+    assert re.search(r"interpreter: ai_edge_litert\.interpreter\.Interpreter", text)
+    assert "global policy after the demo: float32" in text
+    assert re.search(r"<td>CPU:0</td><td>mixed_float16</td><td>off</td>", text)
+    kept, rehearsed = map(float, re.search(r"keeps ([\d.]+)% on 0-4 \(it had [\d.]+%\); with 20 old images "
+                                          r"per class mixed in, ([\d.]+)%", text).groups())
+    assert kept <= 5 and rehearsed >= 80
+    for name in ("BatchSizeExplorer", "PruningExplorer", "ReuseExplorer"):
+        assert f"{name}: " in text and f"{name}: not run yet" not in text
+    assert sum("image/png" in o.get("data", {}) for _, o in outputs(nb)) >= 6
+    assert text.count("&#10004; Correct") == 5, "all five solutions pass their checks"

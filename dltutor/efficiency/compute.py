@@ -245,8 +245,9 @@ _BATCH_RUNS = _lru(48)
 _WARM = set()
 
 
-def run_batch_size(batch_size=64, *, epochs=20, seed=0, learning_rate=3e-3, stop=None, callbacks=()):
-    """Train the MLP 64-64-10 on the digits at ``batch_size`` (remembered per setting)."""
+def run_batch_size(batch_size=64, *, epochs=20, seed=0, learning_rate=3e-3, stop=None, callbacks=(), cache=True):
+    """Train the MLP 64-64-10 on the digits at ``batch_size`` (remembered per setting; ``cache=False``
+    trains again and remembers the new run; a stopped run is not remembered)."""
     d = _digits()
     batch_size = check_int("batch_size", batch_size, low=1)
     if batch_size > len(d.X_train):
@@ -276,6 +277,8 @@ def run_batch_size(batch_size=64, *, epochs=20, seed=0, learning_rate=3e-3, stop
         acc = np.asarray(result.history.history.get("val_accuracy", []), float)
         return BatchRun(batch_size, seed, acc, per_epoch, len(d.X_train) / per_epoch, result.epochs_run)
 
+    if not cache:
+        _BATCH_RUNS.store.pop(key, None)
     out = _BATCH_RUNS(key, make)
     if out.epochs_run < epochs:
         _BATCH_RUNS.store.pop(key, None)
@@ -300,8 +303,9 @@ def _ref_model():
 _REFS = _lru(6)
 
 
-def train_reference(seed=0, *, stop=None, callbacks=()):
-    """Train the reference MLP 64-256-256-10 (20 epochs, batch 64; remembered per seed and machine)."""
+def train_reference(seed=0, *, stop=None, callbacks=(), cache=True):
+    """Train the reference MLP 64-256-256-10 (20 epochs, batch 64; remembered per seed and machine;
+    ``cache=False`` trains again). A stopped run raises :class:`~dltutor.training.StopTraining`."""
     seed = check_int("seed", seed, low=0)
     key = (seed, perturbation())
 
@@ -317,6 +321,8 @@ def train_reference(seed=0, *, stop=None, callbacks=()):
                 raise StopTraining
             return Reference([w.copy() for w in model.get_weights()], _accuracy(model, d.X_test, d.y_test), seed)
 
+    if not cache:
+        _REFS.store.pop(key, None)
     return _REFS(key, make)
 
 
@@ -372,8 +378,9 @@ def evaluate(weights):
 _FINETUNE_STEP = {}
 
 
-def _masked_step(model):
-    """One Adam step on a batch, then every kernel multiplied by its mask (so pruned weights stay 0)."""
+def _masked_step(model, batch_size=REF_BATCH):
+    """One epoch of Adam steps (one compiled call); after every step each kernel is multiplied by
+    its mask, so the pruned weights stay 0."""
     if id(model) not in _FINETUNE_STEP:
         kernels = [v for v in model.trainable_variables if len(v.shape) > 1]
         masks = [tf.Variable(tf.ones(v.shape), trainable=False) for v in kernels]
@@ -382,34 +389,35 @@ def _masked_step(model):
         loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
         @tf.function
-        def step(x, y):
-            with tf.GradientTape() as tape:
-                loss = loss_fn(y, model(x, training=True))
-            grads = tape.gradient(loss, model.trainable_variables)
-            opt.apply_gradients(zip(grads, model.trainable_variables))
-            for v, m in zip(kernels, masks):
-                v.assign(v * m)                 # the mask, applied again after every step
-            return loss
-        _FINETUNE_STEP[id(model)] = (step, masks, opt)
+        def epoch(X, y, order):
+            for i in tf.range(0, tf.shape(order)[0], batch_size):
+                idx = order[i:i + batch_size]
+                with tf.GradientTape() as tape:
+                    loss = loss_fn(tf.gather(y, idx), model(tf.gather(X, idx), training=True))
+                grads = tape.gradient(loss, model.trainable_variables)
+                opt.apply_gradients(zip(grads, model.trainable_variables))
+                for v, m in zip(kernels, masks):
+                    v.assign(v * m)             # the mask, applied again after every step
+        _FINETUNE_STEP[id(model)] = (epoch, masks, opt)
     return _FINETUNE_STEP[id(model)]
 
 
 _FINETUNED = _lru(24)
 
 
-def finetune_pruned(reference, sparsity, *, epochs=5, batch_size=REF_BATCH, stop=None):
+def finetune_pruned(reference, sparsity, *, epochs=5, stop=None):
     """Prune ``reference`` to ``sparsity`` and train it ``epochs`` more epochs with the mask kept;
     returns the fine-tuned weights (remembered per setting)."""
     sparsity = _check_sparsity(sparsity)
     epochs = check_int("epochs", epochs, low=0, high=100)
-    key = (id(reference), reference.seed, sparsity, epochs, batch_size, perturbation())
+    key = (id(reference), reference.seed, sparsity, epochs, perturbation())
 
     def make():
         d = _digits()
         pruned, masks = prune(reference.weights, sparsity)
         with _LOCK:
             model = _ref_model()
-            step, mask_vars, opt = _masked_step(model)
+            epoch, mask_vars, opt = _masked_step(model)
             model.set_weights(pruned)
             for var, m in zip(mask_vars, [m for m in masks if m is not None]):
                 var.assign(m)
@@ -417,14 +425,11 @@ def finetune_pruned(reference, sparsity, *, epochs=5, batch_size=REF_BATCH, stop
                 if "learning_rate" not in var.path:
                     var.assign(tf.zeros_like(var))
             rng = np.random.default_rng([reference.seed, 8])
-            X, y = d.X_train.astype(np.float32), d.y_train.astype(np.int32)
+            X, y = tf.constant(d.X_train.astype(np.float32)), tf.constant(d.y_train.astype(np.int32))
             for _ in range(epochs):
                 if stop is not None and stop.is_set():
                     raise StopTraining
-                order = rng.permutation(len(X))
-                for i in range(0, len(X), batch_size):
-                    idx = order[i:i + batch_size]
-                    step(tf.constant(X[idx]), tf.constant(y[idx]))
+                epoch(X, y, tf.constant(rng.permutation(len(d.X_train)).astype(np.int32)))
             return [w.copy() for w in model.get_weights()]
 
     return _FINETUNED(key, make)
@@ -532,8 +537,8 @@ def run_quantization(seed=0):
 
 
 def litert_interpreter():
-    """The LiteRT interpreter class: ``ai_edge_litert``'s (``pip install "dltutor[litert]"``), else
-    TensorFlow's older ``tf.lite.Interpreter``; None where neither exists."""
+    """The LiteRT interpreter class: ``ai_edge_litert``'s (a dependency of dltutor wherever it has
+    wheels), else TensorFlow's older, deprecated ``tf.lite.Interpreter``; None where neither exists."""
     try:
         from ai_edge_litert.interpreter import Interpreter  # noqa: PLC0415
         return Interpreter
@@ -578,9 +583,9 @@ def run_litert(seed=0, *, folder=None):
     """
     Interpreter = litert_interpreter()
     if Interpreter is None:
-        return LiteRT(False, "No LiteRT interpreter here: pip install 'dltutor[litert]' (ai-edge-litert has "
-                             "wheels for Linux on Python 3.10-3.12, macOS and Windows). The rest of the lesson "
-                             "does not need it.")
+        return LiteRT(False, "No LiteRT interpreter here: pip install ai-edge-litert (it has wheels for Python "
+                             "3.10-3.13 on Linux, Windows and Apple-silicon Macs), then restart the kernel. The "
+                             "rest of the lesson does not need it.")
     d = _digits()
     ref = train_reference(seed)
     model = _fresh_reference(ref)
@@ -646,22 +651,23 @@ def _student_fit(targets, seed, loss_key, loss, epochs, batch_size=64):
             opt.build(model.trainable_variables)
 
             @tf.function
-            def step(x, t):
-                with tf.GradientTape() as tape:
-                    value = loss(t, model(x, training=True))
-                opt.apply_gradients(zip(tape.gradient(value, model.trainable_variables), model.trainable_variables))
-            _STUDENT_STEP[key] = (step, opt)
-        step, opt = _STUDENT_STEP[key]
+            def epoch(X, T, order):              # one compiled call per epoch: the batches in a graph loop
+                n = tf.shape(order)[0]
+                for i in tf.range(0, n, batch_size):
+                    idx = order[i:i + batch_size]
+                    with tf.GradientTape() as tape:
+                        value = loss(tf.gather(T, idx), model(tf.gather(X, idx), training=True))
+                    grads = tape.gradient(value, model.trainable_variables)
+                    opt.apply_gradients(zip(grads, model.trainable_variables))
+            _STUDENT_STEP[key] = (epoch, opt)
+        epoch, opt = _STUDENT_STEP[key]
         for var in opt.variables:
             if "learning_rate" not in var.path:
                 var.assign(tf.zeros_like(var))
         rng = np.random.default_rng([seed, 9])
-        X = d.X_train.astype(np.float32)
+        X, T = tf.constant(d.X_train.astype(np.float32)), tf.constant(targets)
         for _ in range(epochs):
-            order = rng.permutation(len(X))
-            for i in range(0, len(X), batch_size):
-                idx = order[i:i + batch_size]
-                step(tf.constant(X[idx]), tf.constant(targets[idx]))
+            epoch(X, T, tf.constant(rng.permutation(len(d.X_train)).astype(np.int32)))
         return _accuracy(model, d.X_test, d.y_test), count_params(model)
 
 

@@ -55,7 +55,7 @@ class BatchSizeExplorer(Explorer):
             report(epoch + 1, epochs)
 
         run = ec.run_batch_size(params["batch_size"], epochs=epochs, seed=params["seed"], stop=stop,
-                                callbacks=[on_epoch])
+                                callbacks=[on_epoch], cache=not self.fresh)
         if run.epochs_run < epochs:
             when = " (before the first one ended)" if run.epochs_run == 0 else ""
             self.show_message(f"Stopped after {run.epochs_run} of {epochs} epochs{when}; press Train to train "
@@ -110,13 +110,13 @@ class PruningExplorer(Explorer):
         s = round(float(params["sparsity"]), 2)
         report(0, 2, "Training the reference MLP (once per seed)…")
         try:
-            ref = ec.train_reference(params["seed"], stop=stop)
+            ref = ec.train_reference(params["seed"], stop=stop, cache=not self.fresh)
         except StopTraining:
             self.show_message("Stopped after 0 of 20 epochs (before the reference finished training); press "
                               "Train to train it.", kind="info")
             return self.result
         grid, one_shot, size = self._curve(ref)
-        done = {k[2]: v for k, v in ec._FINETUNED.store.items() if k[0] == id(ref) and k[3] == 5}
+        done = {k[2]: v for k, v in ec._FINETUNED.store.items() if k[0] == id(ref) and k[3] == 5 and k[4] == ec.perturbation()}
         fine = {k: ec.evaluate(w) for k, w in done.items()}
         if params["fine_tune"]:
             report(1, 2, f"Fine-tuning at {s:.0%} sparsity…")
@@ -137,7 +137,8 @@ class PruningExplorer(Explorer):
             text += " Tick fine-tune to train the pruned network 5 epochs with its mask (about 1 s)."
         report(2, 2, text)
         return ec.PruningSweep(ref.seed, ref.test_accuracy, ec.gzip_bytes(ref.weights), (s,), np.array([acc]),
-                               np.array([fine.get(s, np.nan)]), np.array([ec.gzip_bytes(pruned)]))
+                               np.array([fine[s] if params["fine_tune"] and s in fine else np.nan]),
+                               np.array([ec.gzip_bytes(pruned)]))
 
 
 class ReuseExplorer(Explorer):
