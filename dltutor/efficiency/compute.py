@@ -56,6 +56,7 @@ BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1347)   # 1347: the whole training 
 SPARSITIES = (0.5, 0.8, 0.9, 0.95)
 REF_WIDTH, REF_EPOCHS, REF_BATCH = 256, 20, 64        # the reference MLP 64-256-256-10
 TARGET = 0.95                                         # the batch-size section's target accuracy
+BATCH_LEARNING_RATE = 3e-3
 TASK_A, TASK_B = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 _LOCK = threading.RLock()          # shared models: one user of their weights at a time
 
@@ -245,7 +246,7 @@ _BATCH_RUNS = _lru(48)
 _WARM = set()
 
 
-def run_batch_size(batch_size=64, *, epochs=20, seed=0, learning_rate=3e-3, stop=None, callbacks=(), cache=True):
+def run_batch_size(batch_size=64, *, epochs=20, seed=0, learning_rate=BATCH_LEARNING_RATE, stop=None, callbacks=(), cache=True):
     """Train the MLP 64-64-10 on the digits at ``batch_size`` (remembered per setting; ``cache=False``
     trains again and remembers the new run; a stopped run is not remembered)."""
     d = _digits()
@@ -448,8 +449,9 @@ class PruningSweep:
     gzip: np.ndarray
 
 
-def run_pruning(seed=0, *, sparsities=SPARSITIES, fine_tune=True, epochs=5):
-    """One-shot and fine-tuned accuracy and the gzip size of the weights at each sparsity."""
+def run_pruning(seed=0, *, sparsities=SPARSITIES, fine_tune=True, epochs=5, fine_tune_from=0.0):
+    """One-shot and fine-tuned accuracy and the gzip size of the weights at each sparsity (fine-tuned
+    only from ``fine_tune_from`` up: NaN below it)."""
     ref = train_reference(seed)
     sparsities = tuple(_check_sparsity(s) for s in sparsities)
     one, fine, size = [], [], []
@@ -457,7 +459,7 @@ def run_pruning(seed=0, *, sparsities=SPARSITIES, fine_tune=True, epochs=5):
         pruned, _ = prune(ref.weights, s)
         one.append(evaluate(pruned))
         size.append(gzip_bytes(pruned))
-        fine.append(evaluate(finetune_pruned(ref, s, epochs=epochs)) if fine_tune else np.nan)
+        fine.append(evaluate(finetune_pruned(ref, s, epochs=epochs)) if fine_tune and s >= fine_tune_from else np.nan)
     return PruningSweep(seed, ref.test_accuracy, gzip_bytes(ref.weights), sparsities, np.array(one),
                         np.array(fine), np.array(size))
 

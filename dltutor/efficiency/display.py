@@ -155,6 +155,8 @@ class BatchSizeDisplay(DisplayMixin):
         axes[0].legend(fontsize=7, loc="lower right")
         axes[1].set_xlabel("seconds of training (measured here)")
         axes[1].set_xscale("log")
+        from matplotlib.ticker import NullFormatter  # noqa: PLC0415
+        axes[1].xaxis.set_minor_formatter(NullFormatter())     # a narrow range labels every minor tick
         axes[1].set_title("per second", fontsize=9)
         sizes = [r.batch_size for r in self.runs]
         times = [r.time_to(self.target) for r in self.runs]
