@@ -226,6 +226,8 @@ class BatchRun:
     epoch_seconds: float
     examples_per_s: float
     epochs_run: int
+    stop_reason: str | None = None    # None, "stopped" or "diverged" (as :class:`~dltutor.training.TrainResult`)
+    message: str = ""                 # what happened and what to do, for a diverged run
 
     @property
     def steps_per_epoch(self):
@@ -276,12 +278,14 @@ def run_batch_size(batch_size=64, *, epochs=20, seed=0, learning_rate=BATCH_LEAR
                            callbacks=[check_stop, *callbacks], stop=stop)
         per_epoch = result.seconds / max(result.epochs_run, 1)
         acc = np.asarray(result.history.history.get("val_accuracy", []), float)
-        return BatchRun(batch_size, seed, acc, per_epoch, len(d.X_train) / per_epoch, result.epochs_run)
+        return BatchRun(batch_size, seed, acc, per_epoch, len(d.X_train) / per_epoch, result.epochs_run,
+                        result.stop_reason if result.stop_reason in ("stopped", "diverged") else None,
+                        result.message if result.diverged else "")
 
     if not cache:
         _BATCH_RUNS.store.pop(key, None)
     out = _BATCH_RUNS(key, make)
-    if out.epochs_run < epochs:
+    if out.epochs_run < epochs and out.stop_reason != "diverged":      # a stopped run is not remembered
         _BATCH_RUNS.store.pop(key, None)
     return out
 

@@ -62,7 +62,11 @@ class BatchSizeExplorer(Explorer):
         lr = float(params["learning_rate"])
         run = ec.run_batch_size(params["batch_size"], epochs=epochs, seed=params["seed"], learning_rate=lr,
                                 stop=stop, callbacks=[on_epoch], cache=not self.fresh)
-        if run.epochs_run < epochs:
+        if run.stop_reason == "diverged":
+            self.show_message(f"{run.message} The curves show the epochs before it.")
+            if not len(run.accuracy):
+                return self.result
+        elif run.epochs_run < epochs:
             when = " (before the first one ended)" if run.epochs_run == 0 else ""
             self.show_message(f"Stopped after {run.epochs_run} of {epochs} epochs{when}; press Train to train "
                               "again.", kind="info")

@@ -62,3 +62,18 @@ def test_the_tables_show_what_was_measured():
     q = ec.run_quantization(0)
     assert f"{q.int8_bytes:,}" in eff.quantization_table(q)._repr_html_()
     assert "float32" in str(eff.precision_table(ec.run_mixed_precision(("float32",), n_examples=64, width=8)))
+
+
+def test_a_blow_up_is_said_in_the_widget_and_the_curves_so_far_are_kept(monkeypatch):
+    # Adam on this MLP does not blow up within the slider's rates (even 100 only kills the ReLUs),
+    # so the diverged run train() would return is handed to the explorer directly.
+    import dataclasses
+
+    real = ec.run_batch_size(8, epochs=20)
+    blown = dataclasses.replace(real, accuracy=real.accuracy[:3], epochs_run=3, stop_reason="diverged",
+                                message="Training diverged at epoch 3: the loss became NaN or infinite. Lower the "
+                                        "learning rate.")
+    monkeypatch.setattr(ec, "run_batch_size", lambda *a, **k: blown)
+    ex = eff.BatchSizeExplorer()
+    assert ex.update(batch_size=8) is blown and ex.error is None
+    assert "diverged" in ex.status.value and "Lower the learning rate" in ex.status.value
