@@ -22,7 +22,6 @@ and sizes are asserted over seeds 0-9 on stand-ins for other machines in ``tests
 """
 from __future__ import annotations
 
-import collections
 import contextlib
 import dataclasses
 import gzip
@@ -37,6 +36,7 @@ import numpy as np
 
 from dltutor import data as _data
 from dltutor._backend import keras, quiet_native_stderr, tf
+from dltutor._cache import bounded_cache
 from dltutor._checks import check_choice, check_float, check_int
 from dltutor.env import perturbation
 from dltutor.models import build_mlp, reinitialize
@@ -61,21 +61,7 @@ TASK_A, TASK_B = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 _LOCK = threading.RLock()          # shared models: one user of their weights at a time
 
 
-def _lru(maxsize):
-    """A small bounded cache (explorers visit many seeds; memory must stay flat)."""
-    store = collections.OrderedDict()
-
-    def get(key, make):
-        if key in store:
-            store.move_to_end(key)
-            return store[key]
-        value = make()
-        store[key] = value
-        while len(store) > maxsize:
-            store.popitem(last=False)
-        return value
-    get.store = store
-    return get
+_lru = bounded_cache          # dltutor._cache: bounded, least recently used first out
 
 
 _DIGITS = {}
@@ -383,6 +369,14 @@ def evaluate(weights):
 _FINETUNE_STEP = {}
 
 
+def _zero_state(opt):
+    """Zero an optimizer's step count and moments (its learning rate kept), as
+    :func:`dltutor.training.reset_optimizers` does for the optimizers ``train`` caches."""
+    for var in opt.variables:
+        if "learning_rate" not in var.path:
+            var.assign(tf.zeros_like(var))
+
+
 def _masked_step(model, batch_size=REF_BATCH):
     """One epoch of Adam steps (one compiled call); after every step each kernel is multiplied by
     its mask, so the pruned weights stay 0."""
@@ -426,9 +420,7 @@ def finetune_pruned(reference, sparsity, *, epochs=5, stop=None):
             model.set_weights(pruned)
             for var, m in zip(mask_vars, [m for m in masks if m is not None]):
                 var.assign(m)
-            for var in opt.variables:
-                if "learning_rate" not in var.path:
-                    var.assign(tf.zeros_like(var))
+            _zero_state(opt)
             rng = np.random.default_rng([reference.seed, 8])
             X, y = tf.constant(d.X_train.astype(np.float32)), tf.constant(d.y_train.astype(np.int32))
             for _ in range(epochs):
@@ -667,9 +659,7 @@ def _student_fit(targets, seed, loss_key, loss, epochs, batch_size=64):
                     opt.apply_gradients(zip(grads, model.trainable_variables))
             _STUDENT_STEP[key] = (epoch, opt)
         epoch, opt = _STUDENT_STEP[key]
-        for var in opt.variables:
-            if "learning_rate" not in var.path:
-                var.assign(tf.zeros_like(var))
+        _zero_state(opt)
         rng = np.random.default_rng([seed, 9])
         X, T = tf.constant(d.X_train.astype(np.float32)), tf.constant(targets)
         for _ in range(epochs):

@@ -22,7 +22,6 @@ The numbers the notebook states are asserted over seeds 0-9 on stand-ins for oth
 """
 from __future__ import annotations
 
-import collections
 import dataclasses
 import threading
 import warnings
@@ -31,6 +30,7 @@ import numpy as np
 
 from dltutor import data as _data
 from dltutor._backend import keras, tf
+from dltutor._cache import bounded_cache
 from dltutor._checks import check_choice, check_float, check_int
 from dltutor.env import jitter, perturbation
 from dltutor.training import StopTraining, reset_optimizers, train
@@ -56,21 +56,7 @@ CHUNK = 2048      # rows per compiled call: 450 images x 101 IG steps at once pe
 _LOCK = threading.RLock()                         # one shared CNN: one user of its weights at a time
 
 
-def _lru(maxsize):
-    """A small bounded cache (the explorer visits many seeds; memory must stay flat)."""
-    store = collections.OrderedDict()
-
-    def get(key, make):
-        if key in store:
-            store.move_to_end(key)
-            return store[key]
-        value = make()
-        store[key] = value
-        while len(store) > maxsize:
-            store.popitem(last=False)
-        return value
-    get.store = store
-    return get
+_lru = bounded_cache          # dltutor._cache: bounded, least recently used first out
 
 
 # --- 1. the attribution methods (the lesson: each is a few lines) ------------------------------
