@@ -22,6 +22,7 @@ BASE_DEPENDENCIES = [
     # lesson 08: the LiteRT interpreter (wheels for Python 3.10-3.13 on Linux, Windows and Apple silicon,
     # where TensorFlow 2.21 has them too; not for Intel Macs, where the lesson falls back on tf.lite)
     "ai-edge-litert>=2.3; sys_platform != 'darwin' or platform_machine != 'x86_64'",
+    "tensorboard>=2.16",        # lesson 09 writes TensorBoard event files (tf.summary needs it)
     "tqdm>=4.64",
     "threadpoolctl>=3",   # one BLAS thread for lesson 01's least-squares solves (ships with scikit-learn)
     "numpy>=1.23",

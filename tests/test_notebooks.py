@@ -270,3 +270,28 @@ def test_08_shows_costs_pruning_int8_litert_precision_transfer_and_forgetting():
         assert f"{name}: " in text and f"{name}: not run yet" not in text
     assert sum("image/png" in o.get("data", {}) for _, o in outputs(nb)) >= 6
     assert text.count("&#10004; Correct") == 5, "all five solutions pass their checks"
+
+
+@pytest.mark.notebook
+def test_09_tests_calibrates_monitors_analyses_errors_and_flags_ood():
+    nb = executed(ROOT / "notebooks" / "09_testing_observability.ipynb")
+    text = "\n".join(text_of(o) for _, o in outputs(nb))
+    accuracy = float(re.search(r"test accuracy of the model: ([\d.]+)%", text).group(1))
+    assert accuracy >= 95
+    assert re.search(r"<code>test_one_pixel_shift_keeps_the_label</code></td><td style='color:#d55e00'>&#10008; FAIL", text)
+    before, after = map(float, re.search(r"T fitted on logits +: T = [\d.]+, test ECE ([\d.]+)% -> ([\d.]+)%, NLL "
+                                         r"[\d.]+ -> [\d.]+, every prediction unchanged: True", text).groups())
+    assert after <= before / 2
+    alerts = {name: int(day) for name, day in re.findall(r"(strokes get thicker|noise rises) +: pixel alert on day (\d+)", text)}
+    assert set(alerts) == {"strokes get thicker", "noise rises"} and all(d >= 10 for d in alerts.values())
+    assert re.search(r"no drift +: pixel alert on day None", text)
+    assert "Could not write the logs to /proc/not-a-folder" in text and re.search(r"Wrote 30 days to \S+\.csv", text)
+    rows = {k: (float(a), float(b)) for k, a, b in
+            re.findall(r"<tr><td>([a-z ]+)</td><td>([\d.]+)</td><td>([\d.]+)</td></tr>", text)}
+    assert rows["letters"][1] > rows["letters"][0] and rows["noise"][1] > rows["noise"][0]
+    assert rows["rotated digits"][0] < 0.5
+    assert re.search(r"thicker stream, days 10-26: accuracy [\d.]+%; top confusions", text)
+    for name in ("CalibrationExplorer", "StreamExplorer"):
+        assert f"{name}: " in text and f"{name}: not run yet" not in text
+    assert sum("image/png" in o.get("data", {}) for _, o in outputs(nb)) >= 8
+    assert text.count("&#10004; Correct") == 5, "all five solutions pass their checks"
