@@ -2,13 +2,14 @@
 distillation), for seeds 0-9 on every stand-in machine (tests/machines.py). Sizes and accuracies
 only: times are measured in the notebook, never asserted. Each test prints the range it asserts.
 
-One module-scoped run per (machine, seed) trains the reference once for all the asserts.
+One module-scoped run per (machine, seed) trains the reference once for all the asserts: pruning,
+int8 and distillation (its teacher) all use that run's reference, remembered by train_reference.
 """
 import numpy as np
 import pytest
 
 from dltutor.efficiency import compute as ec
-from machines import on_every_machine
+from machines import MACHINES, on_every_machine
 
 
 def _rng(values):
@@ -21,7 +22,8 @@ def runs():
     def run(seed):
         p = ec.run_pruning(seed, sparsities=(0.5, 0.8, 0.9), fine_tune_from=0.8)    # 50%: one-shot only
         q = ec.run_quantization(seed)
-        return dict(p=p, q=q)
+        d = ec.run_distillation((seed,))          # its teacher: the reference just trained, not a second one
+        return dict(ref=ec.train_reference(seed), p=p, q=q, d=d)
     return on_every_machine(run)
 
 
@@ -44,8 +46,8 @@ def test_fine_tuned_pruning_beats_one_shot_at_80_percent_and_beyond(runs):
         assert p.gzip[0] > p.gzip[1] > p.gzip[2] and p.gzip[1] < 0.4 * p.dense_gzip, key
 
 
-def test_finetuned_weights_keep_their_mask():
-    ref = ec.train_reference(0)
+def test_finetuned_weights_keep_their_mask(runs):
+    ref = runs[MACHINES[0], 0]["ref"]           # train_reference(0) on this machine
     w = ec.finetune_pruned(ref, 0.8)
     for k in (x for x in w if x.ndim > 1):
         assert abs((k == 0).mean() - 0.8) < 1e-3
@@ -88,11 +90,13 @@ def test_without_ai_edge_litert_tensorflows_own_interpreter_is_used(monkeypatch)
     assert lite.available and lite.interpreter.startswith("tensorflow.lite") and lite.agreement["float32"] == 1.0
 
 
-def test_distillation_gives_no_real_gain_here():
+def test_distillation_gives_no_real_gain_here(runs):
     """The notebook says distillation does not help on the digits: the distilled student is no
     better than the label-trained one, within the seed spread."""
     gains = []
-    for key, r in on_every_machine(lambda seed: ec.run_distillation((seed,))).items():
+    for key, run in runs.items():
+        r = run["d"]
+        assert r.seeds == (key[1],), key
         gains.append(float(r.gain[0]))
         assert r.labels[0] >= 0.88 and r.distilled[0] >= 0.85, key
     gains = np.array(gains)
@@ -100,8 +104,8 @@ def test_distillation_gives_no_real_gain_here():
     assert gains.mean() < 0.01 and np.median(gains) <= 0.01
 
 
-def test_bad_input_says_what_to_do():
-    ref = ec.train_reference(0)
+def test_bad_input_says_what_to_do(runs):
+    ref = runs[MACHINES[0], 0]["ref"]
     for bad in (1.0, -0.1, 1.5, float("nan"), "0.8", True):
         with pytest.raises(ValueError, match="sparsity must be at least 0 and below 1"):
             ec.prune(ref.weights, bad)
