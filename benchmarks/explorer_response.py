@@ -4,9 +4,11 @@
     .venv/bin/python benchmarks/explorer_response.py --before REV    # REV and this tree, in one run
 
 Each explorer is built with its defaults and run once (its first run, traces included), then each
-retraining control (not the light ones, which only redraw) is set to three other values in turn,
-as the page sets it (a background run), and the time is taken from the change to the first redraw
-of the live figure (seen by an observer on its image, not by polling) and to the final figure.
+retraining control is set to three other values in turn, as the page sets it (a background run),
+and the time is taken from the change to the first redraw of the live figure (seen by an observer
+on its image, not by polling) and to the final figure. A light control (one that only redraws,
+``Explorer.light``: a day slider, a threshold) is timed around the page's own call, which redraws
+before it returns.
 Controls keep the value of their last move: the moves of one control run at the other
 controls' last values (a depth of 37 makes every later Gradients move slower). Values are drawn
 from a fixed seed: the same moves on every run and for every revision. With ``--before REV`` the same moves run on a checkout of REV
@@ -74,6 +76,14 @@ def _respond(explorer, name, value):
     return None if explorer.error else (first, end - start)
 
 
+def _redraw(explorer, name, value):
+    """A light control (no run: the figure is redrawn in the page's own call): (s, s), or None."""
+    start = time.perf_counter()
+    explorer.controls[name].value = value              # _on_change redraws before this returns
+    end = time.perf_counter()
+    return None if explorer.error else (end - start, end - start)
+
+
 def worker(only=()):
     """Measure every explorer (or those whose names start with one in ``only``) of the dltutor on
     sys.path; one JSON line per control."""
@@ -96,11 +106,10 @@ def worker(only=()):
                           "first": [time.perf_counter() - start], "final": [time.perf_counter() - start]}),
               flush=True)
         for name in explorer.controls:
-            if name in explorer.light:
-                continue
             firsts, finals = [], []
+            respond = _redraw if name in explorer.light else _respond
             for value in _moves(explorer, name, rng):
-                timing = _respond(explorer, name, value)
+                timing = respond(explorer, name, value)
                 if timing is not None:
                     firsts.append(timing[0])
                     finals.append(timing[1])

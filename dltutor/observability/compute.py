@@ -46,7 +46,7 @@ __all__ = ["MEMBERS", "EPOCHS", "DAYS", "START", "PER_DAY", "RAMP", "LABEL_DELAY
            "shift", "brighten", "thicken", "add_noise", "quantize", "flip_rate", "Check", "run_checks",
            "ece", "reliability", "nll", "fit_temperature", "CalibrationModel", "train_calibration", "train_calibrations", "Calibration",
            "calibration_at", "ece_curve", "Stream", "simulate_stream", "drift_pvalues", "Monitoring", "monitor", "first_alert",
-           "false_alarm_rate", "alert_days", "bonferroni", "SCALINGS", "DRIFT_LABELS", "LETTERS", "Logs", "write_logs", "slice_masks", "slice_accuracy", "ErrorAnalysis",
+           "false_alarm_rate", "CLEAN_STREAMS", "alert_days", "bonferroni", "SCALINGS", "DRIFT_LABELS", "LETTERS", "Logs", "write_logs", "slice_masks", "slice_accuracy", "ErrorAnalysis",
            "error_analysis", "letters", "ood_sets", "mutual_information", "auroc", "OOD", "run_ood"]
 
 MEMBERS = 5                  # ensemble members per seed (member 0 is the model)
@@ -622,7 +622,10 @@ def alert_days(alpha=ALPHA, drift="noise", *, seeds=range(10), start=START):
             for s in seeds}
 
 
-def false_alarm_rate(alpha=ALPHA, *, streams=20, first_seed=1000):
+CLEAN_STREAMS = 15       # false_alarm_rate's clean streams: 450 days without drift
+
+
+def false_alarm_rate(alpha=ALPHA, *, streams=CLEAN_STREAMS, first_seed=1000):
     """The share of clean days (drift "none") on which the pixel detector fires at ``alpha``,
     over ``streams`` clean streams of :data:`DAYS` days (seeds from ``first_seed``)."""
     alpha = _check_alpha(alpha)

@@ -86,7 +86,10 @@ class CalibrationDisplay(DisplayMixin):
 
 class StreamDisplay(DisplayMixin):
     """The monitoring dashboard on day ``day``: what a team sees that morning. Accuracy is drawn
-    only for days whose labels have arrived (:data:`LABEL_DELAY` days late)."""
+    only for days whose labels have arrived (:data:`LABEL_DELAY` days late).
+
+    :meth:`show_day` moves the same figure to another day by changing its artists' data (no axis
+    is cleared or drawn again): the explorer's day slider."""
 
     def __init__(self, monitoring, *, day, alpha, slice_name="all", slice_accuracy=None):
         self.m, self.day, self.alpha = monitoring, day, alpha
@@ -95,51 +98,43 @@ class StreamDisplay(DisplayMixin):
     def plot(self, axes=None):
         if axes is None:
             _, axes = new_figure(4, width=2.9, height=2.9)
-        m, day = self.m, self.day
+        m = self.m
         self.figure_ = axes[0].figure
-        days = np.arange(m.days)
+        self.axes_ = axes
         colours = palette(6)
-        alert = m.alert_day(self.alpha)
-        alert_c = m.alert_day(self.alpha, detector="confidence")
-        seen = days <= day
-        self.lines_ = {}
+        self.lines_, self.cursors_, self.alerts_ = {}, [], []
+        empty = ([], [])
 
         def marks(ax):
             ax.axvspan(m.stream.start - 0.5, m.days - 0.5, color="#fbe3d3", zorder=0, lw=0)
-            ax.axvline(day, color="k", lw=1)
-            if alert is not None and alert <= day:
-                ax.axvline(alert, color=colours[3], lw=1.5, ls="--")
+            self.cursors_.append(ax.axvline(0, color="k", lw=1))
+            self.alerts_.append(ax.axvline(0, color=colours[3], lw=1.5, ls="--"))
             ax.set_xlim(-0.5, m.days - 0.5)
             ax.set_xlabel("day")
 
         ax = axes[0]
-        known = m.known_accuracy(day)
-        self.lines_["accuracy"], = ax.plot(days, known, "o-", ms=3, color=colours[0], label="all images")
+        self.lines_["accuracy"], = ax.plot(*empty, "o-", ms=3, color=colours[0], label="all images")
         if self.slice_accuracy is not None and self.slice_name != "all":
-            s = np.where(days <= day - LABEL_DELAY, self.slice_accuracy, np.nan)
-            self.lines_["slice"], = ax.plot(days, s, ".-", ms=3, lw=1, color=colours[2], label=self.slice_name)
+            self.lines_["slice"], = ax.plot(*empty, ".-", ms=3, lw=1, color=colours[2], label=self.slice_name)
         ax.axhline(m.baseline, color="0.5", lw=1, ls=":")
         marks(ax)
         ax.set(ylim=(0, 1.02), title=f"Accuracy (labels {LABEL_DELAY} days late)")
         ax.legend(fontsize=7, loc="lower left")
 
         ax = axes[1]
-        self.lines_["confidence"], = ax.plot(days[seen], m.confidence[seen], "o-", ms=3, color=colours[1],
-                                             label="mean confidence")
+        self.lines_["confidence"], = ax.plot(*empty, "o-", ms=3, color=colours[1], label="mean confidence")
         ax.axhline(m.reference_confidence, color=colours[1], lw=1, ls=":")
-        self.lines_["ink"], = ax.plot(days[seen], m.ink[seen], "s-", ms=3, color=colours[4], label="mean ink")
+        self.lines_["ink"], = ax.plot(*empty, "s-", ms=3, color=colours[4], label="mean ink")
         ax.axhline(m.reference_ink, color=colours[4], lw=1, ls=":")
         marks(ax)
         ax.set(ylim=(0, 1.02), title="Inputs and outputs, no labels")
         ax.legend(fontsize=7, loc="center left")
 
         ax = axes[2]
-        p = np.clip(m.pixel_p, 1e-30, 1)
-        pc = np.clip(m.confidence_p, 1e-30, 1)
-        self.lines_["pixel_p"], = ax.semilogy(days[seen], p[seen], "o-", ms=3, color=colours[3],
-                                              label="pixels (KS, Bonferroni)")
-        self.lines_["confidence_p"], = ax.semilogy(days[seen], pc[seen], ".-", ms=3, lw=1, color=colours[1],
-                                                   label="confidence (KS)")
+        self.lines_["pixel_p"], = ax.plot(*empty, "o-", ms=3, color=colours[3], label="pixels (KS, Bonferroni)")
+        self.lines_["confidence_p"], = ax.plot(*empty, ".-", ms=3, lw=1, color=colours[1], label="confidence (KS)")
+        ax.set_ylim(1e-30, 2)              # before the log scale: empty lines give no limits of their own
+        ax.set_yscale("log")
         ax.axhline(self.alpha, color="k", lw=1, ls="--")
         marks(ax)
         ax.set(ylim=(1e-30, 2), title=f"Drift detector, alert below {self.alpha:.0e}")
@@ -147,17 +142,41 @@ class StreamDisplay(DisplayMixin):
 
         ax = axes[3]
         x = np.arange(10)
-        self.bars_ = ax.bar(x + 0.2, m.histogram[day], width=0.4, color=colours[0], label=f"day {day}")
+        self.bars_ = ax.bar(x + 0.2, m.histogram[0], width=0.4, color=colours[0], label="that day")
         ax.bar(x - 0.2, m.reference_histogram, width=0.4, color="0.7", label="validation")
         ax.set(xticks=x, xlabel="predicted digit", ylabel="share", ylim=(0, 0.6), title="Predictions")
         ax.legend(fontsize=7, loc="upper right")
-        fired = f"alert on day {alert}" if alert is not None else "no alert"
-        if alert is not None and alert > day:
-            fired = "no alert yet"
-        conf_fired = f"; confidence alone: day {alert_c}" if alert_c is not None else ""
-        axes[0].figure.suptitle(f"Day {day}: {DRIFT_LABELS[m.stream.drift]} from day {m.stream.start} (shaded); "
-                                f"{fired}{conf_fired if alert_c is not None and alert_c <= day else ''}",
-                                fontsize=9)
+        self.title_ = self.figure_.suptitle("", fontsize=9)
+        return self.show_day(self.day)
+
+    def show_day(self, day):
+        """The dashboard as it was on ``day``: only what was known by then is drawn."""
+        m = self.m
+        day = m.check_day(day)
+        self.day = day
+        days = np.arange(m.days)
+        seen = days <= day
+        alert = m.alert_day(self.alpha)
+        alert_c = m.alert_day(self.alpha, detector="confidence")
+        self.lines_["accuracy"].set_data(days, m.known_accuracy(day))
+        if "slice" in self.lines_:
+            self.lines_["slice"].set_data(days, np.where(days <= day - LABEL_DELAY, self.slice_accuracy, np.nan))
+        self.lines_["confidence"].set_data(days[seen], m.confidence[seen])
+        self.lines_["ink"].set_data(days[seen], m.ink[seen])
+        self.lines_["pixel_p"].set_data(days[seen], np.clip(m.pixel_p, 1e-30, 1)[seen])
+        self.lines_["confidence_p"].set_data(days[seen], np.clip(m.confidence_p, 1e-30, 1)[seen])
+        for line in self.cursors_:
+            line.set_xdata([day, day])
+        for line in self.alerts_:
+            line.set_visible(alert is not None and alert <= day)
+            if alert is not None:
+                line.set_xdata([alert, alert])
+        for bar, h in zip(self.bars_, m.histogram[day]):
+            bar.set_height(h)
+        fired = "no alert" if alert is None else ("no alert yet" if alert > day else f"alert on day {alert}")
+        conf = f"; confidence alone: day {alert_c}" if alert_c is not None and alert_c <= day else ""
+        self.title_.set_text(f"Day {day}: {DRIFT_LABELS[m.stream.drift]} from day {m.stream.start} (shaded); "
+                             f"{fired}{conf}")
         return self
 
 

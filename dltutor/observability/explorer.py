@@ -85,6 +85,7 @@ class StreamExplorer(Explorer):
         self.monitoring = None
         self.logs = None
         self._slices = {}
+        self._display, self._shape = None, None
 
     def check(self, params):
         oc._check_alpha(params["alpha"])
@@ -140,9 +141,15 @@ class StreamExplorer(Explorer):
         m = self.monitoring
         day, alpha = m.check_day(params["day"]), oc._check_alpha(params["alpha"])
         curve, empty = self._slice_curve(m, params["slice"])
-        for ax in self.axes:
-            ax.clear()
-        StreamDisplay(m, day=day, alpha=alpha, slice_name=params["slice"], slice_accuracy=curve).plot(self.axes)
+        shape = (id(m), alpha, params["slice"])
+        if self._display is not None and self._shape == shape:
+            self._display.show_day(day)            # the day slider: the same artists, other data
+        else:
+            for ax in self.axes:
+                ax.clear()
+            self._display = StreamDisplay(m, day=day, alpha=alpha, slice_name=params["slice"],
+                                          slice_accuracy=curve).plot(self.axes)
+            self._shape = shape
         self.status.value = ""
         if empty and day in empty:
             self.show_message(f"The slice '{params['slice']}' holds no image on day {day} (none on days "
@@ -269,7 +276,7 @@ class CalibrationExplorer(Explorer):
         ax.plot(ep, before, "o-", ms=3, label="ECE as trained")
         ax.plot(ep, after, "s-", ms=3, label="ECE, T on logits")
         ax.axvline(c.epoch, color="k", lw=1)
-        ax.set(xlabel="epoch", ylabel="ECE (15 bins)", title="Longer training, worse calibration")
+        ax.set(xlabel="epoch", ylabel="ECE (15 bins)", title="ECE by epoch")
         ax.legend(fontsize=7)
         return CalibrationView(self.model.seed, c.epoch, c.bins, c.scaling, c.temperature, c.accuracy,
                                c.ece_before, c.ece_after)
