@@ -23,7 +23,7 @@ def saliency_runs():
         steps, errors = ic.completeness_curve(trained, steps=(5, 50), n_images=450)
         _, blurred = ic.completeness_curve(trained, steps=(50,), baseline="blurred", n_images=450)
         r = ic.run_randomization(seed)
-        return dict(acc=trained.test_accuracy, err5=errors[0], err50=errors[1], blurred50=blurred[0],
+        return dict(trained=trained, acc=trained.test_accuracy, err5=errors[0], err50=errors[1], blurred50=blurred[0],
                     rho={m: r.median(m) for m in ic.METHODS}, ssim={m: r.median(m, "ssim") for m in ic.METHODS},
                     rl={m: float(np.median(r.random_labels_spearman[m])) for m in ic.METHODS},
                     rl_acc=r.random_labels_accuracy)
@@ -134,8 +134,8 @@ def test_a_duplicated_feature_splits_its_credit_arbitrarily(tabular_runs):
     assert 5 <= sum(larger_first) <= 25          # which copy gets more is a coin toss (15 of 30 here)
 
 
-def test_bad_input_is_explained():
-    trained = ic.train_digits_cnn(0)
+def test_bad_input_is_explained(saliency_runs):
+    trained = saliency_runs[MACHINES[0], 0]["trained"]          # train_digits_cnn(0) on this machine
     with pytest.raises(ValueError, match="image must be between 0 and 449"):
         ic.explain_image(trained, 450)
     with pytest.raises(ValueError, match="does not tile"):
@@ -148,9 +148,9 @@ def test_bad_input_is_explained():
         ic.load_tabular(duplicate="concavty")
 
 
-def test_randomizing_a_model_without_the_layers_says_which_it_has():
+def test_randomizing_a_model_without_the_layers_says_which_it_has(saliency_runs):
     from dltutor._backend import keras
 
     other = keras.Sequential([keras.Input((64,)), keras.layers.Dense(10, name="out")])
     with pytest.raises(ValueError, match=r"no layer named 'logits'.*\['out'\]"):
-        ic.randomized_weights(ic.train_digits_cnn(0), 1, model=other)
+        ic.randomized_weights(saliency_runs[MACHINES[0], 0]["trained"], 1, model=other)
