@@ -204,6 +204,8 @@ def exercises():
             names=("temperature",), checker=_check_temperature, points=1,
             hint="obs.nll(logits, y, T) is the validation NLL at T; try a grid of T (np.geomspace(0.1, 20, 400)) "
                  "and keep the best, or use obs.fit_temperature.",
+            graded_hint="Minimize the validation NLL of softmax(logits / T) over T; obs.nll(logits, y, T) gives it "
+                        "at one T.",
             solution="from dltutor import observability as obs\n"
                      "net = obs.train_calibration(0)\n"
                      "val = obs.compute._mnist1d_split()\n"
