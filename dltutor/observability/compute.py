@@ -39,7 +39,7 @@ from dltutor import data as _data
 from dltutor._cache import bounded_cache
 from dltutor._checks import check_choice, check_float, check_int
 from dltutor.env import perturbation
-from dltutor.training import StopTraining, train_many
+from dltutor.training import train_many
 
 __all__ = ["MEMBERS", "EPOCHS", "DAYS", "START", "PER_DAY", "RAMP", "LABEL_DELAY", "DRIFTS", "ALPHA", "SLICES",
            "CAL_EPOCHS", "OOD_SETS", "softmax", "Ensemble", "train_ensemble", "train_ensembles", "digits_split",
@@ -157,31 +157,40 @@ def _rows(X):
     return X
 
 
+def _remembered(store, seeds, train, *, epochs, cache):
+    """The results of ``seeds``, each remembered in ``store`` (a bounded cache) per seed and
+    machine; ``train(todo)`` trains the missing ones in one batched run. A stopped run (fewer
+    than ``epochs``) is returned but never remembered."""
+    seeds = [check_int("seed", s, low=0) for s in seeds]
+    key = lambda s: (s, perturbation())  # noqa: E731
+    todo = [s for s in dict.fromkeys(seeds) if not cache or key(s) not in store.store]
+    got = {s: store.store[key(s)] for s in seeds if s not in todo}
+    for s, result in zip(todo, train(todo) if todo else ()):
+        got[s] = result
+        if result.epochs_run == epochs:
+            store.store.pop(key(s), None)
+            store(key(s), lambda result=result: result)
+    return [got[s] for s in seeds]
+
+
 _ENSEMBLES = bounded_cache(12)
 
 
 def train_ensembles(seeds, *, stop=None, callbacks=(), cache=True):
     """:func:`train_ensemble` for several seeds in one batched run (remembered per seed and machine)."""
-    seeds = [check_int("seed", s, low=0) for s in seeds]
-    key = lambda s: (s, perturbation())  # noqa: E731
-    todo = [s for s in dict.fromkeys(seeds) if not cache or key(s) not in _ENSEMBLES.store]
-    got = {s: _ENSEMBLES.store[key(s)] for s in seeds if s not in todo}
-    if todo:
+    def train(todo):
         sp = digits_split()
         with _LOCK:
             r = train_many(sp.X_fit, sp.y_fit, seeds=[m for s in todo for m in _member_seeds(s)],
                            learning_rates=LEARNING_RATE, hidden=HIDDEN, epochs=EPOCHS, batch_size=BATCH_SIZE,
                            stop=stop, callbacks=callbacks)
-        run = r.history["loss"].shape[1]
+        out = []
         for i, s in enumerate(todo):
             w = [np.array(x[i * MEMBERS:(i + 1) * MEMBERS]) for x in r.weights]
             acc = float((_forward([x[:1] for x in w], sp.X_test)[0].argmax(1) == sp.y_test).mean())
-            got[s] = e = Ensemble(s, w, acc, run)
-            if run < EPOCHS:                 # a stopped run is returned, never remembered
-                continue
-            _ENSEMBLES.store.pop(key(s), None)
-            _ENSEMBLES(key(s), lambda e=e: e)
-    return [got[s] for s in seeds]
+            out.append(Ensemble(s, w, acc, r.history["loss"].shape[1]))
+        return out
+    return _remembered(_ENSEMBLES, seeds, train, epochs=EPOCHS, cache=cache)
 
 
 def train_ensemble(seed=0, *, stop=None, callbacks=(), cache=True):
@@ -361,24 +370,14 @@ _CALIBRATION = bounded_cache(12)      # 5 MB each
 
 def train_calibrations(seeds, *, stop=None, callbacks=(), cache=True):
     """:func:`train_calibration` for several seeds in one batched run (remembered per seed and machine)."""
-    seeds = [check_int("seed", s, low=0) for s in seeds]
-    key = lambda s: (s, perturbation())  # noqa: E731
-    todo = [s for s in dict.fromkeys(seeds) if not cache or key(s) not in _CALIBRATION.store]
-    got = {s: _CALIBRATION.store[key(s)] for s in seeds if s not in todo}
-    if todo:
+    def train(todo):
         sp = _mnist1d_split()
         with _LOCK:
             r = train_many(sp.X_fit, sp.y_fit, seeds=todo, learning_rates=LEARNING_RATE, hidden=CAL_HIDDEN,
                            epochs=CAL_EPOCHS, batch_size=BATCH_SIZE, record_params=True, stop=stop,
                            callbacks=callbacks)
-        run = r.history["loss"].shape[1]
-        for i, s in enumerate(todo):
-            got[s] = c = CalibrationModel(s, np.array(r.params[i]), run)
-            if run < CAL_EPOCHS:             # a stopped run is returned, never remembered
-                continue
-            _CALIBRATION.store.pop(key(s), None)
-            _CALIBRATION(key(s), lambda c=c: c)
-    return [got[s] for s in seeds]
+        return [CalibrationModel(s, np.array(r.params[i]), r.history["loss"].shape[1]) for i, s in enumerate(todo)]
+    return _remembered(_CALIBRATION, seeds, train, epochs=CAL_EPOCHS, cache=cache)
 
 
 def train_calibration(seed=0, *, stop=None, callbacks=(), cache=True):
@@ -879,11 +878,3 @@ def run_ood(ensemble):
         a_msp[name] = auroc(1 - msp_in, 1 - msp_out[name])
         a_mi[name] = auroc(mi_in, mi_out[name])
     return OOD(ensemble.seed, sets, msp_in, msp_out, mi_in, mi_out, a_msp, a_mi)
-
-
-def stop_callback(stop):
-    """A train_many callback that ends training when ``stop`` is set."""
-    def on_epoch(epoch, logs):
-        if stop is not None and stop.is_set():
-            raise StopTraining
-    return on_epoch
